@@ -1,0 +1,95 @@
+"""Saving and deleting connections: the only code that writes a :class:`CoolSMSAccount`
+after the connect flow or a disconnect."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+
+from . import clock, signals
+from .exceptions import AccountAlreadyLinked
+from .models import CoolSMSAccount
+from .oauth import TokenSet
+
+#: Profile keys CoolSMS documents for ``/users/v1/member``, and the fields they fill.
+PROFILE_FIELDS = {
+    "name": "name",
+    "email": "email",
+    "phoneNumber": "phone_number",
+    "selectedAccountId": "account_id",
+}
+
+PROFILE_LIMITS = {"name": 150, "email": 254, "phone_number": 32, "account_id": 64}
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+def save_connection(
+    user: AbstractBaseUser,
+    tokens: TokenSet,
+    *,
+    profile: Mapping[str, Any] | None,
+    profile_error: str = "",
+    request: HttpRequest | None = None,
+) -> CoolSMSAccount:
+    """Create or update ``user``'s connection in one transaction and send ``account_connected``.
+
+    Raise :class:`AccountAlreadyLinked` (and store nothing) when the CoolSMS member is
+    already connected to another user.
+    """
+    profile = profile or {}
+    member_id = _text(profile.get("memberId"), 64) or tokens.member_id
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            if (
+                member_id
+                and CoolSMSAccount.objects.filter(member_id=member_id)
+                .exclude(user_id=user.pk)
+                .exists()
+            ):
+                raise AccountAlreadyLinked(
+                    "This CoolSMS account is already connected to another user."
+                )
+            account = CoolSMSAccount.objects.select_for_update().filter(user_id=user.pk).first()
+            created = account is None
+            if account is None:
+                account = CoolSMSAccount(user_id=user.pk)
+            account.apply_tokens(tokens, now=now)
+            if member_id:
+                account.member_id = member_id
+            for key, field_name in PROFILE_FIELDS.items():
+                if key in profile:
+                    setattr(account, field_name, _text(profile[key], PROFILE_LIMITS[field_name]))
+            account.connected_at = now
+            account.last_refreshed_at = None
+            account.last_error = ""
+            account.last_error_at = None
+            if profile_error:
+                account.record_error(profile_error, now=now)
+            account.save()
+    except IntegrityError as err:
+        # Two users connecting the same member at the same moment: the unique index decides.
+        raise AccountAlreadyLinked(
+            "This CoolSMS account is already connected to another user."
+        ) from err
+    signals.account_connected.send(
+        sender=CoolSMSAccount, user=user, account=account, request=request, created=created
+    )
+    return account
+
+
+def disconnect(account: CoolSMSAccount, *, request: HttpRequest | None = None) -> None:
+    """Delete the connection and its tokens, then send ``account_disconnected``."""
+    user = account.user
+    member_id = account.member_id
+    account.delete()
+    signals.account_disconnected.send(
+        sender=CoolSMSAccount, user=user, member_id=member_id, request=request
+    )

@@ -1,0 +1,48 @@
+"""Facts about the CoolSMS API that do not depend on a site's settings.
+
+This module imports nothing from Django, so the sandbox provider shares it.
+"""
+
+from __future__ import annotations
+
+DEFAULT_BASE_URL = "https://api.coolsms.co.kr"
+#: Other hosts that serve the same paths (older documentation and the SOLAPI brand).
+OTHER_BASE_URLS = ("https://rest.coolsms.co.kr", "https://api.solapi.com")
+
+AUTHORIZE_PATH = "/oauth2/v1/authorize"
+TOKEN_PATH = "/oauth2/v1/access_token"
+USERPROFILE_PATH = "/oauth2/v1/userprofile"
+MEMBER_PATH = "/users/v1/member"
+BALANCE_PATH = "/cash/v1/balance"
+SEND_MESSAGE_PATH = "/messages/v4/send"
+
+DEFAULT_SCOPES = ("users:read",)
+
+#: The scopes CoolSMS documents for apps (``role-`` scopes are member roles, not for apps).
+APP_SCOPES = (
+    "users:read",
+    "accounts:read",
+    "senderid:read",
+    "senderid:write",
+    "message:read",
+    "message:write",
+    "cash:read",
+    "cash:write",
+    "pricing:read",
+    "notification:read",
+    "coolog:read",
+    "storage:read",
+    "storage:write",
+    "iam:read",
+    "iam:write",
+    "images:read",
+    "images:write",
+    "kakao:read",
+    "kakao:write",
+)
+
+#: Error codes meaning the grant is gone and the user must connect again.
+GRANT_GONE_ERRORS = frozenset({"InvalidGrant", "InvalidRefreshToken", "invalid_grant"})
+
+#: Access token lifetime CoolSMS documents ("expires after 24 hours").
+DOCUMENTED_ACCESS_TOKEN_LIFETIME = 24 * 60 * 60

@@ -1,0 +1,102 @@
+"""The connection between a site user and their CoolSMS account."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from . import clock
+from .fields import EncryptedTextField
+
+if TYPE_CHECKING:
+    from .oauth import TokenSet
+
+
+def fingerprint(token: str | None) -> str:
+    """Return a short, non-reversible fingerprint of a token, safe to display."""
+    if not token:
+        return "—"
+    return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:10] + "…"
+
+
+class CoolSMSAccount(models.Model):
+    """A user's CoolSMS connection: encrypted tokens and the non-secret profile."""
+
+    ACTIVE = "active"
+    NEEDS_RECONNECT = "needs_reconnect"
+    STATUS_CHOICES = ((ACTIVE, _("Active")), (NEEDS_RECONNECT, _("Needs reconnecting")))
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="coolsms_account",
+        verbose_name=_("user"),
+    )
+    member_id = models.CharField(
+        _("CoolSMS member ID"), max_length=64, unique=True, null=True, blank=True
+    )
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    email = models.CharField(_("email"), max_length=254, blank=True)
+    phone_number = models.CharField(_("phone number"), max_length=32, blank=True)
+    account_id = models.CharField(_("CoolSMS account ID"), max_length=64, blank=True)
+
+    access_token = EncryptedTextField(_("access token"))
+    refresh_token = EncryptedTextField(_("refresh token"), null=True, blank=True)
+    token_type = models.CharField(_("token type"), max_length=32, default="Bearer")
+    scopes = models.TextField(_("granted scopes"), blank=True, help_text=_("Space-separated."))
+    expires_at = models.DateTimeField(_("access token expires at"))
+
+    status = models.CharField(
+        _("status"), max_length=32, choices=STATUS_CHOICES, default=ACTIVE
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    last_refreshed_at = models.DateTimeField(_("last refreshed at"), null=True, blank=True)
+    connected_at = models.DateTimeField(_("connected at"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("CoolSMS account")
+        verbose_name_plural = _("CoolSMS accounts")
+
+    def __str__(self) -> str:
+        return f"CoolSMS {self.member_id or '(unknown member)'} of user {self.user_id}"
+
+    def __repr__(self) -> str:
+        return f"<CoolSMSAccount pk={self.pk} user={self.user_id} member={self.member_id!r}>"
+
+    @property
+    def scope_list(self) -> list[str]:
+        """Return the granted scopes as a list."""
+        return self.scopes.split()
+
+    @property
+    def is_active(self) -> bool:
+        """Return whether the connection can be used without the user connecting again."""
+        return self.status == self.ACTIVE
+
+    def expires_within(self, seconds: float) -> bool:
+        """Return whether the access token expires within ``seconds`` from now."""
+        return self.expires_at <= clock.now() + timedelta(seconds=seconds)
+
+    def apply_tokens(self, tokens: TokenSet, *, now: datetime) -> None:
+        """Store a token response; keep the old refresh token when none came."""
+        self.access_token = tokens.access_token
+        if tokens.refresh_token:
+            self.refresh_token = tokens.refresh_token
+        self.token_type = tokens.token_type
+        self.scopes = " ".join(tokens.scopes)
+        self.expires_at = tokens.expires_at
+        self.status = self.ACTIVE
+        self.last_refreshed_at = now
+
+    def record_error(self, message: str, *, now: datetime) -> None:
+        """Remember the last problem with this connection (never a token or secret)."""
+        self.last_error = message[:2000]
+        self.last_error_at = now

@@ -1,0 +1,347 @@
+"""The OAuth2 protocol with CoolSMS: authorize URL, code exchange, refresh, token parsing.
+
+Nothing here knows about views or requests' module-level functions: each call takes the
+validated :class:`~coolsms_oauth_django.conf.AppSettings` and a ``requests.Session``, so it is
+tested without a web request. Where CoolSMS's documentation is silent, RFC 6749 decides.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
+
+import jwt
+import requests
+
+from .conf import AppSettings
+from .endpoints import GRANT_GONE_ERRORS
+from .exceptions import CoolSMSAPIError, InvalidGrant, TokenError, TokenRefreshError
+
+logger = logging.getLogger("coolsms_oauth_django")
+
+#: Answers larger than this are refused unread (a token response is a few KB at most).
+MAX_RESPONSE_BYTES = 1024 * 1024
+#: An expiry further away than this is not believed.
+MAX_LIFETIME = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class TokenSet:
+    """A validated token response. Its repr never shows a token."""
+
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(repr=False)
+    token_type: str
+    expires_at: datetime
+    scopes: tuple[str, ...]
+    claims: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def member_id(self) -> str | None:
+        """Return the CoolSMS member id the access token names, if it is a JWT that does."""
+        value = self.claims.get("memberId")
+        return value if isinstance(value, str) and value else None
+
+
+# --- PKCE (RFC 7636) ---------------------------------------------------------------------
+
+
+def new_code_verifier() -> str:
+    """Return a PKCE code verifier: 43 characters from 32 random bytes."""
+    return secrets.token_urlsafe(32)
+
+
+def code_challenge(verifier: str) -> str:
+    """Return the S256 code challenge of ``verifier``."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# --- Authorize ---------------------------------------------------------------------------
+
+
+def authorize_url(
+    config: AppSettings, *, redirect_uri: str, state: str, code_verifier: str | None = None
+) -> str:
+    """Return the URL that sends the user to CoolSMS to approve this site."""
+    params = [
+        ("client_id", config.client_id),
+        ("response_type", "code"),
+        ("scope", " ".join(config.scopes)),
+        ("redirect_uri", redirect_uri),
+        ("state", state),
+    ]
+    if code_verifier is not None:
+        params += [("code_challenge", code_challenge(code_verifier))]
+        params += [("code_challenge_method", "S256")]
+    parts = urlsplit(config.authorize_url)
+    query = urlencode(params, quote_via=quote)
+    if parts.query:
+        query = parts.query + "&" + query
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
+
+
+# --- Token endpoint ----------------------------------------------------------------------
+
+
+def exchange_code(
+    config: AppSettings,
+    http: requests.Session,
+    *,
+    code: str,
+    redirect_uri: str,
+    code_verifier: str | None = None,
+    now: datetime,
+) -> TokenSet:
+    """Exchange an authorization code for tokens."""
+    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": redirect_uri}
+    if code_verifier is not None:
+        data["code_verifier"] = code_verifier
+    return _token_request(config, http, data, requested_scopes=config.scopes, now=now)
+
+
+def refresh_tokens(
+    config: AppSettings,
+    http: requests.Session,
+    *,
+    refresh_token: str,
+    scopes: tuple[str, ...],
+    now: datetime,
+) -> TokenSet:
+    """Use a refresh token for a new access token (and possibly a new refresh token)."""
+    data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+    return _token_request(config, http, data, requested_scopes=scopes, now=now)
+
+
+def _token_request(
+    config: AppSettings,
+    http: requests.Session,
+    data: dict[str, str],
+    *,
+    requested_scopes: tuple[str, ...],
+    now: datetime,
+) -> TokenSet:
+    grant = data["grant_type"]
+    body = dict(data)
+    auth: tuple[str, str] | None = None
+    if config.token_auth_method == "basic":
+        # RFC 6749 §2.3.1: form-encode both before Basic encoding.
+        auth = (quote_plus(config.client_id), quote_plus(config.client_secret))
+    else:
+        body["client_id"] = config.client_id
+        body["client_secret"] = config.client_secret
+    payload: dict[str, Any] = {"json": body} if config.token_request_format == "json" else {}
+    if config.token_request_format == "form":
+        payload["data"] = body
+    try:
+        response = http.post(
+            config.token_url,
+            auth=auth,
+            headers={"Accept": "application/json"},
+            timeout=config.timeout,
+            allow_redirects=False,
+            stream=True,
+            **payload,
+        )
+    except requests.RequestException as err:
+        logger.warning("CoolSMS token endpoint unreachable (%s): %s", grant, type(err).__name__)
+        raise TokenRefreshError(
+            f"The CoolSMS token endpoint could not be reached ({type(err).__name__})."
+        ) from err
+    with response:
+        content = read_limited(response)
+    logger.debug("CoolSMS token endpoint answered %s to %s", response.status_code, grant)
+    if not 200 <= response.status_code < 300:
+        raise _token_error(response.status_code, content)
+    return parse_token_response(
+        content,
+        requested_scopes=requested_scopes,
+        now=now,
+        fallback_lifetime=config.access_token_lifetime,
+    )
+
+
+def read_limited(response: requests.Response) -> bytes | None:
+    """Return the body, or ``None`` when it is longer than :data:`MAX_RESPONSE_BYTES`."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            size += len(chunk)
+            if size > MAX_RESPONSE_BYTES:
+                return None
+            chunks.append(chunk)
+    except requests.RequestException as err:
+        raise TokenRefreshError(
+            f"The CoolSMS answer could not be read ({type(err).__name__})."
+        ) from err
+    return b"".join(chunks)
+
+
+def parse_error_body(content: bytes | None) -> tuple[str, str]:
+    """Return ``(error_code, message)`` from a CoolSMS, RFC 6749 or non-JSON error body."""
+    data = _json_object(content)
+    if data is not None:
+        code = data.get("errorCode") or data.get("error")
+        message = data.get("errorMessage") or data.get("error_description") or ""
+        if isinstance(code, str) and code:
+            return code[:100], str(message)[:500]
+    return "", ""
+
+
+def _token_error(status: int, content: bytes | None) -> TokenError:
+    code, message = parse_error_body(content)
+    text = f"The CoolSMS token endpoint answered {status}" + (f" {code}" if code else "") + "."
+    if code in GRANT_GONE_ERRORS:
+        return InvalidGrant(text, status=status, error_code=code, description=message)
+    if status >= 500 or status == 429:
+        return TokenRefreshError(text, status=status, error_code=code, description=message)
+    return TokenError(text, status=status, error_code=code, description=message)
+
+
+def _json_object(content: bytes | None) -> dict[str, Any] | None:
+    if not content:
+        return None
+    try:
+        data = json.loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def parse_token_response(
+    content: bytes | None,
+    *,
+    requested_scopes: tuple[str, ...],
+    now: datetime,
+    fallback_lifetime: int,
+) -> TokenSet:
+    """Validate a successful token response body and return its :class:`TokenSet`."""
+    data = _json_object(content)
+    if data is None:
+        raise TokenError("The CoolSMS token endpoint answered with something other than JSON.")
+    access_token = data.get("access_token")
+    if not isinstance(access_token, str) or not access_token.strip():
+        raise TokenError("The CoolSMS token response has no access_token.")
+    token_type = data.get("token_type", "Bearer")
+    if not isinstance(token_type, str) or token_type.lower() != "bearer":
+        raise TokenError("The CoolSMS token response has a token_type other than Bearer.")
+    refresh_token = data.get("refresh_token")
+    if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token):
+        raise TokenError("The CoolSMS token response has an invalid refresh_token.")
+    claims = unverified_claims(access_token)
+    return TokenSet(
+        access_token=access_token,
+        refresh_token=refresh_token,
+        token_type="Bearer",
+        expires_at=_expiry(data.get("expires_in"), claims, now, fallback_lifetime),
+        scopes=_granted_scopes(data.get("scope"), claims, requested_scopes),
+        claims=claims,
+    )
+
+
+def _expiry(
+    expires_in: Any, claims: Mapping[str, Any], now: datetime, fallback_lifetime: int
+) -> datetime:
+    if expires_in is not None:
+        seconds = _as_seconds(expires_in)
+        if seconds is None:
+            raise TokenError("The CoolSMS token response has an invalid expires_in.")
+        return now + min(timedelta(seconds=seconds), MAX_LIFETIME)
+    claimed = claimed_expiry(claims)
+    if claimed is not None:
+        return min(claimed, now + MAX_LIFETIME)
+    return now + timedelta(seconds=fallback_lifetime)
+
+
+def _as_seconds(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value >= 0 else None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+def unverified_claims(token: str) -> dict[str, Any]:
+    """Return a JWT's payload without verifying it, or ``{}`` for an opaque token.
+
+    The claims only schedule refreshes and fill in what CoolSMS leaves out of its token
+    response; they never decide who may do what (RFC 9068 §6).
+    """
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except (jwt.PyJWTError, ValueError, TypeError, UnicodeError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+def claimed_expiry(claims: Mapping[str, Any]) -> datetime | None:
+    """Return the expiry a JWT claims (``exp`` or CoolSMS's ``expireAt``), if readable."""
+    exp = claims.get("exp")
+    if isinstance(exp, (int, float)) and not isinstance(exp, bool):
+        try:
+            return datetime.fromtimestamp(exp, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            pass
+    expire_at = claims.get("expireAt")
+    if isinstance(expire_at, str):
+        try:
+            parsed = datetime.fromisoformat(expire_at.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return None
+
+
+def _granted_scopes(
+    scope: Any, claims: Mapping[str, Any], requested: tuple[str, ...]
+) -> tuple[str, ...]:
+    for value in (scope, claims.get("scope"), claims.get("scopes")):
+        if isinstance(value, str) and value.strip():
+            return tuple(value.split())
+        if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+            return tuple(value)
+    return tuple(requested)
+
+
+# --- API calls during the connect flow ---------------------------------------------------
+
+
+def api_error(response: requests.Response, content: bytes | None) -> CoolSMSAPIError:
+    """Return the :class:`CoolSMSAPIError` for a failed API answer."""
+    code, message = parse_error_body(content)
+    return CoolSMSAPIError(
+        response.status_code, code or f"HTTP{response.status_code}", message or response.reason
+    )
+
+
+def fetch_profile(config: AppSettings, http: requests.Session, access_token: str) -> dict[str, Any]:
+    """Return the member profile at ``PROFILE_PATH``; raise on any failure."""
+    try:
+        response = http.get(
+            config.api_url(config.profile_path),
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            timeout=config.timeout,
+            allow_redirects=False,
+            stream=True,
+        )
+    except requests.RequestException as err:
+        raise CoolSMSAPIError(0, type(err).__name__, "The profile could not be fetched.") from err
+    with response:
+        content = read_limited(response)
+    if not 200 <= response.status_code < 300:
+        raise api_error(response, content)
+    data = _json_object(content)
+    if data is None:
+        raise CoolSMSAPIError(response.status_code, "InvalidResponse", "The profile is not JSON.")
+    return data

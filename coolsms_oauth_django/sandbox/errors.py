@@ -1,0 +1,32 @@
+"""The error the sandbox answers with, in CoolSMS's ``{"errorCode", "errorMessage"}`` shape."""
+
+from __future__ import annotations
+
+
+class SandboxError(Exception):
+    """A request the sandbox refuses; becomes a JSON error response."""
+
+    def __init__(self, status: int, error_code: str, message: str) -> None:
+        super().__init__(f"{error_code}: {message}")
+        self.status = status
+        self.error_code = error_code
+        self.message = message
+
+    def as_body(self) -> dict[str, str]:
+        """Return the JSON body CoolSMS sends for this error."""
+        return {"errorCode": self.error_code, "errorMessage": self.message}
+
+
+def validation_error(message: str) -> SandboxError:
+    """Return a ``ValidationError`` (400)."""
+    return SandboxError(400, "ValidationError", message)
+
+
+def invalid_grant(message: str) -> SandboxError:
+    """Return an ``InvalidGrant`` (403)."""
+    return SandboxError(403, "InvalidGrant", message)
+
+
+def unauthorized(message: str, status: int = 401) -> SandboxError:
+    """Return an ``Unauthorized`` error (401, or 403 for a missing scope)."""
+    return SandboxError(status, "Unauthorized", message)

@@ -1,0 +1,112 @@
+"""``POST /oauth2/v1/access_token``: client authentication and the two grants."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+from urllib.parse import unquote_plus
+
+from .config import SandboxConfig
+from .errors import SandboxError, validation_error
+from .state import SandboxState
+from .web import FORM_TYPE, Request, Response, json_response, method_not_allowed
+
+TOKEN_PATH = "/oauth2/v1/access_token"
+
+
+def _invalid_client(message: str) -> SandboxError:
+    return SandboxError(400, "InvalidClient", message)
+
+
+def token_params(request: Request) -> dict[str, str]:
+    """Return the token request's parameters from a JSON or form body."""
+    if request.content_type == FORM_TYPE:
+        return request.form()
+    if request.content_type != "application/json":
+        raise validation_error(f"Content-Type must be application/json or {FORM_TYPE}")
+    data = request.json()
+    if not isinstance(data, dict):
+        raise validation_error("body must be a JSON object")
+    params: dict[str, str] = {}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise validation_error(f"{key} must be a string")
+        params[key] = value
+    return params
+
+
+def peek_grant_type(request: Request) -> str | None:
+    """Return the grant type a token request names, or None when it cannot be read."""
+    try:
+        return token_params(request).get("grant_type")
+    except SandboxError:
+        return None
+
+
+def _basic_credentials(header: str) -> tuple[str, str]:
+    try:
+        decoded = base64.b64decode(header.split(None, 1)[1], validate=True).decode("utf-8")
+    except (IndexError, binascii.Error, UnicodeDecodeError) as err:
+        raise _invalid_client("the Basic Authorization header is malformed") from err
+    client_id, separator, secret = decoded.partition(":")
+    if not separator:
+        raise _invalid_client("the Basic Authorization header is malformed")
+    # RFC 6749 §2.3.1: both parts are form-encoded before they are joined.
+    return unquote_plus(client_id), unquote_plus(secret)
+
+
+def authenticate_client(request: Request, params: dict[str, str], config: SandboxConfig) -> str:
+    """Return the client id once the client has proven its secret."""
+    header = request.header("authorization") or ""
+    if header[:6].lower() == "basic ":
+        if "client_secret" in params:
+            raise _invalid_client("use one client authentication method, not two")
+        client_id, secret = _basic_credentials(header)
+        if params.get("client_id", client_id) != client_id:
+            raise _invalid_client("client_id in the body differs from the Authorization header")
+    else:
+        client_id, secret = params.get("client_id", ""), params.get("client_secret", "")
+        if not client_id or not secret:
+            raise _invalid_client("client_id and client_secret are required")
+    same_id = hmac.compare_digest(client_id.encode(), config.client_id.encode())
+    same_secret = hmac.compare_digest(secret.encode(), config.client_secret.encode())
+    if not (same_id and same_secret):
+        raise _invalid_client("client authentication failed")
+    return client_id
+
+
+def _field(params: dict[str, str], name: str) -> str:
+    value = params.get(name, "")
+    if not value:
+        raise validation_error(f"{name} is required")
+    return value
+
+
+def handle_token(request: Request, state: SandboxState) -> Response:
+    """Answer a token request with tokens or the documented error."""
+    if request.method != "POST":
+        raise method_not_allowed("POST")
+    params = token_params(request)
+    client_id = authenticate_client(request, params, state.config)
+    grant_type = _field(params, "grant_type")
+    if grant_type == "authorization_code":
+        body = state.exchange_code(
+            client_id=client_id,
+            code=_field(params, "code"),
+            redirect_uri=_field(params, "redirect_uri"),
+            code_verifier=params.get("code_verifier"),
+        )
+    elif grant_type == "refresh_token":
+        body = state.refresh(
+            client_id=client_id,
+            refresh_token=_field(params, "refresh_token"),
+            scope=params.get("scope"),
+        )
+    else:
+        raise validation_error(f"grant_type {grant_type} is not supported")
+    response = json_response(body)
+    response.headers.append(("Pragma", "no-cache"))
+    return response

@@ -1,0 +1,16 @@
+"""``path("coolsms/", include("coolsms_oauth_django.urls"))`` gives the ``coolsms_oauth``
+namespace with ``connect``, ``callback`` and ``disconnect``."""
+
+from __future__ import annotations
+
+from django.urls import path
+
+from . import views
+
+app_name = "coolsms_oauth"
+
+urlpatterns = [
+    path("connect/", views.ConnectView.as_view(), name="connect"),
+    path("callback/", views.CallbackView.as_view(), name="callback"),
+    path("disconnect/", views.DisconnectView.as_view(), name="disconnect"),
+]

@@ -1,0 +1,254 @@
+"""The connect, callback and disconnect views."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.shortcuts import render, resolve_url
+from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.decorators.csrf import csrf_protect
+
+from . import accounts, clock, oauth, state
+from .conf import AppSettings, app_settings
+from .exceptions import (
+    AccountAlreadyLinked,
+    CallbackError,
+    CoolSMSAPIError,
+    StateMismatch,
+    TokenError,
+)
+from .http import create_session
+from .models import CoolSMSAccount
+
+logger = logging.getLogger("coolsms_oauth_django")
+security_logger = logging.getLogger("django.security.coolsms_oauth")
+
+#: Longest query value the callback accepts; longer ones are refused with a 400.
+MAX_PARAM_LENGTH = 4096
+#: Query parameter added by the one-hop page that recovers a SameSite=Strict session cookie.
+RESUMED_PARAM = "coolsms_resumed"
+
+
+def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
+    """Return ``candidate`` if it is a safe local URL, else the resolved ``default``."""
+    if (
+        candidate
+        and candidate.isprintable()
+        and url_has_allowed_host_and_scheme(
+            candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return candidate
+    return resolve_url(default)
+
+
+def _redirect_uri(request: HttpRequest, config: AppSettings) -> str:
+    if config.redirect_uri:
+        return config.redirect_uri
+    # build_absolute_uri() goes through get_host(), which ALLOWED_HOSTS guards and which
+    # ignores X-Forwarded-Host unless USE_X_FORWARDED_HOST is on.
+    return request.build_absolute_uri(reverse("coolsms_oauth:callback"))
+
+
+class ConnectView(LoginRequiredMixin, View):
+    """GET shows a confirmation page; POST starts the flow and redirects to CoolSMS."""
+
+    template_name = "coolsms_oauth/connect.html"
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        config = app_settings()
+        next_url = safe_next(request, request.GET.get("next"), config.connect_redirect_url)
+        return render(
+            request,
+            self.template_name,
+            {"next": next_url, "scopes": config.scopes, "account": _account_of(request)},
+        )
+
+    @method_decorator(csrf_protect)
+    def post(self, request: HttpRequest) -> HttpResponse:
+        config = app_settings()
+        next_url = safe_next(request, request.POST.get("next"), config.connect_redirect_url)
+        redirect_uri = _redirect_uri(request, config)
+        verifier = oauth.new_code_verifier() if config.use_pkce else None
+        flow = state.begin(
+            request.session,
+            user_pk=request.user.pk,
+            next_url=next_url,
+            redirect_uri=redirect_uri,
+            code_verifier=verifier,
+            ttl=config.state_ttl,
+            limit=config.max_pending_states,
+        )
+        url = oauth.authorize_url(
+            config, redirect_uri=redirect_uri, state=flow.state, code_verifier=verifier
+        )
+        return HttpResponseRedirect(url)
+
+
+def _account_of(request: HttpRequest) -> CoolSMSAccount | None:
+    if request.user.pk is None:
+        return None
+    return CoolSMSAccount.objects.filter(user_id=request.user.pk).first()
+
+
+def _notify(request: HttpRequest, level: int, text: str) -> bool:
+    """Add a Django message when the messages framework is active; return whether it was."""
+    if hasattr(request, "_messages"):
+        messages.add_message(request, level, text)
+        return True
+    return False
+
+
+class CallbackView(View):
+    """Where CoolSMS sends the user back: check the state, exchange the code, store."""
+
+    error_template_name = "coolsms_oauth/error.html"
+    resume_template_name = "coolsms_oauth/resume.html"
+
+    def get(self, request: HttpRequest) -> HttpResponseBase:
+        try:
+            response = self.handle(request)
+        except CallbackError as err:
+            security_logger.warning("Refused CoolSMS callback: %s", err)
+            response = self.error(request, _("This link is not valid. Please connect again."), 400)
+        # RFC 9700 §4.2.4: the code must not leak through Referer or a cache.
+        response["Referrer-Policy"] = "no-referrer"
+        response["Cache-Control"] = "no-store"
+        return response
+
+    def error(self, request: HttpRequest, text: str, status: int) -> HttpResponse:
+        """Render the error page."""
+        return render(
+            request,
+            self.error_template_name,
+            {"message": text, "connect_url": reverse("coolsms_oauth:connect")},
+            status=status,
+        )
+
+    def fail(self, request: HttpRequest, flow: state.PendingFlow, text: str) -> HttpResponse:
+        """Tell the user what went wrong: a message on their next page, else an error page."""
+        if _notify(request, messages.ERROR, text):
+            return HttpResponseRedirect(flow.next_url)
+        return self.error(request, text, 400)
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Run the callback; raise :class:`CallbackError` for a request that is not valid."""
+        params = request.GET
+        for key, value in params.lists():
+            if len(key) > 100 or any(len(v) > MAX_PARAM_LENGTH or "\x00" in v for v in value):
+                raise CallbackError("The callback carries an oversized or binary parameter.")
+        if self.lost_strict_cookie(request):
+            if params.get(RESUMED_PARAM):
+                return self.error(
+                    request,
+                    _(
+                        "Your browser did not send this site's session cookie back from "
+                        "CoolSMS, so the connection cannot be completed. The site's "
+                        "SESSION_COOKIE_SAMESITE setting must be 'Lax' for this to work."
+                    ),
+                    400,
+                )
+            query = params.copy()
+            query[RESUMED_PARAM] = "1"
+            return render(
+                request, self.resume_template_name, {"resume_url": "?" + query.urlencode()}
+            )
+        config = app_settings()
+        flow = state.consume(request.session, params.get("state"), ttl=config.state_ttl)
+        if not request.user.is_authenticated or str(request.user.pk) != flow.user_pk:
+            raise StateMismatch("The callback belongs to a flow another user started.")
+        error = params.get("error") or params.get("errorCode")
+        if error:
+            logger.info("CoolSMS authorization ended with %s", error[:100])
+            if error == "access_denied":
+                text = _("You declined to connect your CoolSMS account. Nothing was saved.")
+            else:
+                text = _("CoolSMS could not authorize the connection. Nothing was saved.")
+            return self.fail(request, flow, text)
+        issuer = params.get("iss")
+        if issuer is not None and issuer.rstrip("/") != config.issuer:
+            raise CallbackError("The callback's iss parameter names another issuer.")
+        code = params.get("code")
+        if not code:
+            raise CallbackError("The callback has no code.")
+        return self.complete(request, config, flow, code)
+
+    def complete(
+        self, request: HttpRequest, config: AppSettings, flow: state.PendingFlow, code: str
+    ) -> HttpResponse:
+        """Exchange the code, read the profile and save the connection."""
+        http = create_session()
+        with http:
+            try:
+                tokens = oauth.exchange_code(
+                    config,
+                    http,
+                    code=code,
+                    redirect_uri=flow.redirect_uri,
+                    code_verifier=flow.code_verifier,
+                    now=clock.now(),
+                )
+            except TokenError as err:
+                logger.warning("CoolSMS code exchange failed: %s", err)
+                return self.fail(
+                    request,
+                    flow,
+                    _("CoolSMS did not complete the connection. Please try again."),
+                )
+            profile: dict[str, Any] | None = None
+            profile_error = ""
+            try:
+                profile = oauth.fetch_profile(config, http, tokens.access_token)
+            except (CoolSMSAPIError, TokenError) as err:
+                logger.warning("CoolSMS profile could not be read: %s", err)
+                profile_error = f"Profile not read: {err}"
+        try:
+            accounts.save_connection(
+                request.user,  # type: ignore[arg-type]
+                tokens,
+                profile=profile,
+                profile_error=profile_error,
+                request=request,
+            )
+        except AccountAlreadyLinked:
+            return self.fail(
+                request,
+                flow,
+                _("This CoolSMS account is already connected to another user of this site."),
+            )
+        _notify(request, messages.SUCCESS, _("Your CoolSMS account is connected."))
+        return HttpResponseRedirect(flow.next_url)
+
+    @staticmethod
+    def lost_strict_cookie(request: HttpRequest) -> bool:
+        """Return whether a SameSite=Strict session cookie stayed behind on CoolSMS's redirect."""
+        return (
+            str(getattr(settings, "SESSION_COOKIE_SAMESITE", "")).lower() == "strict"
+            and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        )
+
+
+class DisconnectView(LoginRequiredMixin, View):
+    """POST deletes the user's connection and its tokens."""
+
+    http_method_names = ["post"]
+
+    @method_decorator(csrf_protect)
+    def post(self, request: HttpRequest) -> HttpResponse:
+        config = app_settings()
+        account = _account_of(request)
+        if account is not None:
+            accounts.disconnect(account, request=request)
+            _notify(request, messages.SUCCESS, _("Your CoolSMS account is disconnected."))
+        return HttpResponseRedirect(
+            safe_next(request, request.POST.get("next"), config.connect_redirect_url)
+        )
