@@ -2,6 +2,9 @@
 
 - ``account_connected(user, account, request, created)``: after a connection is saved.
 - ``account_disconnected(user, member_id, request)``: after a connection is deleted.
+- ``token_refreshed(account)``: after a refreshed token is saved.
+- ``refresh_failed(account, error)``: after a refresh failed for good and the connection was
+  marked as needing the user to connect again.
 """
 
 from __future__ import annotations
@@ -10,3 +13,5 @@ from django.dispatch import Signal
 
 account_connected = Signal()
 account_disconnected = Signal()
+token_refreshed = Signal()
+refresh_failed = Signal()
