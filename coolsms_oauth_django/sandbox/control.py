@@ -23,6 +23,8 @@ def _add_fault(data: dict[str, Any], state: SandboxState) -> dict[str, Any]:
     path = data.get("path")
     if not isinstance(path, str):
         raise validation_error("path is required")
+    if "contentType" in data:
+        data = {**data, "content_type": data["contentType"]}
     options: dict[str, Any] = {}
     for name, kinds in (
         ("status", (int,)),
@@ -32,7 +34,7 @@ def _add_fault(data: dict[str, Any], state: SandboxState) -> dict[str, Any]:
         ("drop", (bool,)),
         ("count", (int,)),
     ):
-        value = data.get(name, data.get("contentType") if name == "content_type" else None)
+        value = data.get(name)
         if value is None:
             continue
         if not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds):

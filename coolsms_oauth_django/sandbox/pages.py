@@ -59,7 +59,8 @@ def login_page(params: dict[str, str], *, error: str | None = None, login: str =
 {_hidden_fields(params)}
 <input type="hidden" name="action" value="login">
 <label for="login">아이디 (이메일) / Login (e-mail)</label>
-<input type="email" id="login" name="login" value="{escape(login)}" autocomplete="username" required>
+<input type="email" id="login" name="login" value="{escape(login)}"
+ autocomplete="username" required>
 <label for="password">비밀번호 / Password</label>
 <input type="password" id="password" name="password" autocomplete="current-password" required>
 <button type="submit" id="login-submit">로그인 / Log in</button>
@@ -105,7 +106,8 @@ The application <code>{escape(client_id)}</code> asks for these permissions.</p>
 <form method="post" action="{AUTHORIZE_PATH}" id="switch-form">
 {_hidden_fields(params)}
 <input type="hidden" name="action" value="logout">
-<button type="submit" id="switch-account" class="secondary">다른 계정 사용 / Use another account</button>
+<button type="submit" id="switch-account" class="secondary">
+다른 계정 사용 / Use another account</button>
 </form>"""
     return _layout("CoolSMS sandbox consent", body)
 

@@ -46,9 +46,7 @@ def redact_query(query: str) -> dict[str, str]:
 
 def redact_headers(headers: list[tuple[str, str]]) -> dict[str, str]:
     """Return the headers as a dict with credentials masked."""
-    return {
-        name: MASK if name.lower() in SECRET_HEADERS else value for name, value in headers
-    }
+    return {name: MASK if name.lower() in SECRET_HEADERS else value for name, value in headers}
 
 
 def redact_body(body: bytes, content_type: str) -> Any:

@@ -17,7 +17,7 @@ APP_SCOPES: dict[str, ScopeDescription] = {
     "users:read": ScopeDescription("회원 정보 조회", "Read your member profile"),
     "accounts:read": ScopeDescription("계정 정보 조회", "Read your account details"),
     "senderid:read": ScopeDescription("발신번호 조회", "Read your sender numbers"),
-    "senderid:write": ScopeDescription("발신번호 등록 및 관리", "Register and manage sender numbers"),
+    "senderid:write": ScopeDescription("발신번호 등록 및 관리", "Register and manage sender IDs"),
     "message:read": ScopeDescription("메시지 발송 내역 조회", "Read your message history"),
     "message:write": ScopeDescription("메시지 발송", "Send messages on your behalf"),
     "cash:read": ScopeDescription("잔액 및 포인트 조회", "Read your balance and points"),
@@ -26,13 +26,15 @@ APP_SCOPES: dict[str, ScopeDescription] = {
     "notification:read": ScopeDescription("알림 조회", "Read your notifications"),
     "coolog:read": ScopeDescription("쿨로그 조회", "Read your Coolog entries"),
     "storage:read": ScopeDescription("저장소 파일 조회", "Read files in your storage"),
-    "storage:write": ScopeDescription("저장소 파일 업로드 및 관리", "Upload and manage stored files"),
+    "storage:write": ScopeDescription("저장소 파일 업로드 및 관리", "Upload and manage files"),
     "iam:read": ScopeDescription("접근 권한(IAM) 조회", "Read access management (IAM) settings"),
     "iam:write": ScopeDescription("접근 권한(IAM) 관리", "Manage access (IAM) settings"),
     "images:read": ScopeDescription("이미지 조회", "Read your images"),
     "images:write": ScopeDescription("이미지 업로드 및 관리", "Upload and manage images"),
-    "kakao:read": ScopeDescription("카카오 채널 및 템플릿 조회", "Read Kakao channels and templates"),
-    "kakao:write": ScopeDescription("카카오 채널 및 템플릿 관리", "Manage Kakao channels and templates"),
+    "kakao:read": ScopeDescription("카카오 채널 및 템플릿 조회", "Read Kakao channels, templates"),
+    "kakao:write": ScopeDescription(
+        "카카오 채널 및 템플릿 관리", "Manage Kakao channels, templates"
+    ),
 }
 
 

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .config import SandboxConfig
-from .errors import SandboxError, invalid_grant, unauthorized, validation_error
+from .errors import SandboxError, invalid_grant, unauthorized
 from .faults import FaultPlan
 from .messages import OutgoingMessage
 from .scopes import parse_scopes

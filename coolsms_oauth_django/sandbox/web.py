@@ -117,7 +117,9 @@ def html_response(page: str, status: int = 200) -> Response:
 
 def redirect(location: str, status: int = 302) -> Response:
     """Return a redirect to ``location``."""
-    return Response(status, b"", "text/plain", [("Location", location), ("Cache-Control", "no-store")])
+    return Response(
+        status, b"", "text/plain", [("Location", location), ("Cache-Control", "no-store")]
+    )
 
 
 def method_not_allowed(allowed: str) -> SandboxError:

@@ -1,0 +1,207 @@
+"""The :class:`Sandbox`: start and stop the server, steer it and look inside it."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+from .config import SandboxConfig
+from .faults import make_fault
+from .server import SandboxHTTPServer
+from .state import SandboxState
+from .users import SandboxUser, default_users
+
+
+class Sandbox:
+    """A local CoolSMS-compatible OAuth2 provider and API, served from a background thread."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        auto_approve: bool = False,
+        rotate_refresh_tokens: bool = False,
+        access_token_ttl: int = 86400,
+        client_id: str = "sandbox-client-id",
+        client_secret: str = "sandbox-client-secret",  # noqa: S107 - a sandbox-only secret
+        redirect_uris: list[str] | None = None,
+        users: list[SandboxUser] | None = None,
+        include_expires_in: bool = False,
+        clock: Callable[[], float] = time.time,
+        verbose: bool = False,
+    ) -> None:
+        if access_token_ttl < 1:
+            raise ValueError("access_token_ttl must be at least one second")
+        self.host = host
+        self.port = port
+        self.verbose = verbose
+        #: Where the sandbox reads the time; tests may replace it to skip ahead.
+        self.clock = clock
+        self.config = SandboxConfig(
+            client_id=client_id,
+            client_secret=client_secret,
+            redirect_uris=tuple(redirect_uris) if redirect_uris is not None else None,
+            auto_approve=auto_approve,
+            rotate_refresh_tokens=rotate_refresh_tokens,
+            access_token_ttl=access_token_ttl,
+            include_expires_in=include_expires_in,
+        )
+        self._state = SandboxState(
+            self.config, users if users is not None else default_users(), self._now
+        )
+        self._server: SandboxHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def _now(self) -> float:
+        return self.clock()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def start(self) -> Sandbox:
+        """Bind the port and serve from a daemon thread; return the sandbox."""
+        if self._server is not None:
+            raise RuntimeError("the sandbox is already running")
+        server = SandboxHTTPServer((self.host, self.port), self._state, verbose=self.verbose)
+        self.port = server.server_address[1]
+        server.base_url = self.base_url
+        thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"coolsms-sandbox-{self.port}",
+            daemon=True,
+        )
+        self._server, self._thread = server, thread
+        thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving, end open connections and release the port; safe to call twice."""
+        server, thread = self._server, self._thread
+        if server is None or thread is None:
+            return
+        self._server = self._thread = None
+        server.stopping.set()
+        server.shutdown()
+        thread.join()
+        server.close_connections()
+        server.server_close()
+
+    @property
+    def running(self) -> bool:
+        """Tell whether the sandbox is serving."""
+        return self._server is not None
+
+    def __enter__(self) -> Sandbox:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        where = self.base_url if self.port else "not started"
+        return f"<Sandbox {where}>"
+
+    # -- what clients need to know ---------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """Return the URL to use as CoolSMS's base URL, without a trailing slash."""
+        if not self.port:
+            raise RuntimeError("start the sandbox first: it has no port yet")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def client_id(self) -> str:
+        """Return the client id the sandbox accepts."""
+        return self.config.client_id
+
+    @property
+    def client_secret(self) -> str:
+        """Return the client secret the sandbox accepts."""
+        return self.config.client_secret
+
+    @property
+    def users(self) -> list[SandboxUser]:
+        """Return the sandbox users (live: balances change as messages are sent)."""
+        with self._state.lock:
+            return list(self._state.users.values())
+
+    @property
+    def default_user(self) -> SandboxUser:
+        """Return the user auto-approval signs in as."""
+        return self._state.default_user
+
+    # -- control ---------------------------------------------------------------------------
+
+    def revoke(self, member_id: str | None = None) -> int:
+        """Revoke every grant of ``member_id`` (all members when None); return how many."""
+        return self._state.revoke(member_id)
+
+    def inject_fault(
+        self,
+        path: str,
+        *,
+        status: int | None = None,
+        body: str | bytes | dict[str, Any] | list[Any] | None = None,
+        content_type: str = "application/json",
+        delay: float = 0.0,
+        drop: bool = False,
+        count: int = 1,
+    ) -> None:
+        """Make the next ``count`` requests to ``path`` fail, hang first, or drop."""
+        fault = make_fault(
+            path,
+            status=status,
+            body=body,
+            content_type=content_type,
+            delay=delay,
+            drop=drop,
+            count=count,
+        )
+        with self._state.lock:
+            self._state.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Forget every injected fault."""
+        with self._state.lock:
+            self._state.faults.clear()
+
+    def expire_access_tokens(self, member_id: str | None = None) -> int:
+        """Make the access tokens issued so far expired; return how many."""
+        return self._state.expire_access_tokens(member_id)
+
+    def reset(self) -> None:
+        """Forget grants, codes, sessions, messages, counters, requests and faults."""
+        self._state.reset()
+
+    # -- inspection ------------------------------------------------------------------------
+
+    def token_calls(self) -> dict[str, int]:
+        """Return the token-endpoint calls by grant type, failed ones included."""
+        return self._state.token_calls()
+
+    def requests_seen(self) -> list[dict[str, Any]]:
+        """Return the requests seen (control calls excluded), with secrets masked."""
+        return self._state.requests_seen()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """Return the messages sent through ``/messages/v4/send``."""
+        return self._state.messages()
+
+    def live_grants(self) -> list[dict[str, Any]]:
+        """Return the grants issued since the last reset, each with its ``revoked`` flag."""
+        return self._state.live_grants()
+
+    def balance(self, member_id: str) -> float:
+        """Return the balance of ``member_id``."""
+        return self._state.balance(member_id)

@@ -1,0 +1,214 @@
+"""The threaded HTTP server: reads requests, applies faults, routes, writes responses."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import urlsplit
+
+from .api import API_ROUTES, handle_api
+from .authorize import handle_authorize
+from .control import CONTROL_PREFIX, handle_control
+from .errors import SandboxError
+from .faults import Fault
+from .pages import AUTHORIZE_PATH, index_page
+from .redact import redact_body, redact_headers, redact_query
+from .state import SandboxState
+from .token import TOKEN_PATH, handle_token, peek_grant_type
+from .web import Request, Response, error_response, html_response, method_not_allowed
+
+logger = logging.getLogger(__name__)
+
+#: The largest request body the sandbox reads.
+MAX_BODY = 1024 * 1024
+
+
+def dispatch(request: Request, state: SandboxState, base_url: str) -> Response:
+    """Route ``request`` to its endpoint and turn refusals into CoolSMS error bodies."""
+    try:
+        if request.path == "/":
+            if request.method != "GET":
+                raise method_not_allowed("GET")
+            with state.lock:
+                users = list(state.users.values())
+                page = index_page(
+                    base_url=base_url,
+                    client_id=state.config.client_id,
+                    users=users,
+                    messages=state.messages(),
+                )
+            return html_response(page)
+        if request.path == AUTHORIZE_PATH:
+            return handle_authorize(request, state)
+        if request.path == TOKEN_PATH:
+            return handle_token(request, state)
+        if request.path in API_ROUTES:
+            return handle_api(request, state, API_ROUTES[request.path])
+        if request.path.startswith(CONTROL_PREFIX):
+            return handle_control(request, state)
+        raise SandboxError(404, "NotFound", f"no resource at {request.path}")
+    except SandboxError as err:
+        return error_response(err)
+    except Exception:
+        logger.exception("sandbox failed to answer %s %s", request.method, request.path)
+        return error_response(SandboxError(500, "InternalError", "the sandbox failed"))
+
+
+class SandboxHTTPServer(ThreadingHTTPServer):
+    """A threaded server that can close its open connections when it stops."""
+
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        state: SandboxState,
+        *,
+        verbose: bool = False,
+    ) -> None:
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.state = state
+        self.verbose = verbose
+        self.base_url = ""
+        self.stopping = threading.Event()
+        self._connections: set[socket.socket] = set()
+        self._idle = threading.Condition()
+        super().__init__(address, SandboxRequestHandler)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve one connection, keeping track of it so :meth:`close_connections` can end it."""
+        with self._idle:
+            self._connections.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._idle:
+                self._connections.discard(request)
+                self._idle.notify_all()
+
+    def close_connections(self, timeout: float = 5.0) -> None:
+        """End every open connection and wait for their threads to finish."""
+        with self._idle:
+            for connection in list(self._connections):
+                with contextlib.suppress(OSError):
+                    connection.shutdown(socket.SHUT_RDWR)
+            self._idle.wait_for(lambda: not self._connections, timeout)
+
+
+class SandboxRequestHandler(BaseHTTPRequestHandler):
+    """Turn each HTTP request into a :class:`Request` and write back the :class:`Response`."""
+
+    server: SandboxHTTPServer
+    protocol_version = "HTTP/1.1"
+    server_version = "CoolSMSSandbox/1.0"
+    sys_version = ""
+    #: Idle keep-alive connections are closed after this many seconds.
+    timeout = 30
+
+    def do_GET(self) -> None:
+        """Answer a GET request."""
+        self._handle()
+
+    def do_POST(self) -> None:
+        """Answer a POST request."""
+        self._handle()
+
+    def do_DELETE(self) -> None:
+        """Answer a DELETE request."""
+        self._handle()
+
+    def do_PUT(self) -> None:
+        """Answer a PUT request."""
+        self._handle()
+
+    def _read_body(self) -> bytes:
+        if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
+            raise SandboxError(411, "ValidationError", "send a Content-Length, not chunks")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            raise SandboxError(400, "ValidationError", "Content-Length is invalid")
+        if length > MAX_BODY:
+            raise SandboxError(413, "ValidationError", "request body is too large")
+        return self.rfile.read(length)
+
+    def _handle(self) -> None:
+        try:
+            body = self._read_body()
+        except SandboxError as err:
+            self.close_connection = True
+            self._send(error_response(err))
+            return
+        target = urlsplit(self.path)
+        request = Request(
+            method=self.command,
+            path=target.path,
+            query_string=target.query,
+            headers={name.lower(): value for name, value in self.headers.items()},
+            body=body,
+        )
+        state = self.server.state
+        if not request.path.startswith(CONTROL_PREFIX):
+            fault = self._observe(request, state)
+            if fault is not None and self._apply_fault(fault):
+                return
+        self._send(dispatch(request, state, self.server.base_url))
+
+    def _observe(self, request: Request, state: SandboxState) -> Fault | None:
+        """Record the request, count token calls and return the fault due for it."""
+        state.record_request(
+            {
+                "method": request.method,
+                "path": request.path,
+                "query": redact_query(request.query_string),
+                "headers": redact_headers(list(self.headers.items())),
+                "body": redact_body(request.body, request.content_type),
+            }
+        )
+        if request.path == TOKEN_PATH and request.method == "POST":
+            state.count_token_call(peek_grant_type(request) or "")
+        with state.lock:
+            return state.faults.take(request.path)
+
+    def _apply_fault(self, fault: Fault) -> bool:
+        """Carry out ``fault``; return True when it answered (or dropped) the request."""
+        if fault.delay:
+            self.server.stopping.wait(fault.delay)
+        if fault.drop:
+            self.close_connection = True
+            return True
+        if fault.status is None:
+            return False
+        self._send(Response(fault.status, fault.body, fault.content_type))
+        return True
+
+    def _send(self, response: Response) -> None:
+        self.send_response(response.status)
+        self.send_header("Content-Type", response.content_type)
+        self.send_header("Content-Length", str(len(response.body)))
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if self.close_connection:
+            self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(response.body)
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        """Log the method, path (never the query, which may hold a code) and status."""
+        if self.server.verbose:
+            path = urlsplit(self.path).path
+            sys.stderr.write(f"{self.command} {path} {code}\n")
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep http.server's own messages quiet unless the sandbox is verbose."""
+        if self.server.verbose:
+            sys.stderr.write("sandbox: " + (format % args) + "\n")
