@@ -93,6 +93,8 @@ def validate(params: dict[str, str], config: SandboxConfig) -> AuthorizeRequest:
     if _required(params, "response_type") != "code":
         raise validation_error("response_type must be code")
     scopes = parse_scopes(_required(params, "scope"))
+    if not scopes:
+        raise validation_error("scope is required")
     unknown = unknown_scopes(scopes)
     if unknown:
         raise SandboxError(400, "InvalidScope", f"unknown scope: {' '.join(unknown)}")

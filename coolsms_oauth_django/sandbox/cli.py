@@ -7,11 +7,21 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 from .provider import Sandbox
 
 DEFAULT_PORT = 8765
+
+
+class Writer(Protocol):
+    """Where the banner goes: a text stream or Django's ``OutputWrapper``."""
+
+    def write(self, text: str, /) -> Any:
+        """Write ``text``."""
+
+    def flush(self) -> Any:
+        """Flush what was written."""
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -101,7 +111,7 @@ def install_stop_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(sandbox: Sandbox, out: TextIO, stop: threading.Event | None = None) -> None:
+def serve(sandbox: Sandbox, out: Writer, stop: threading.Event | None = None) -> None:
     """Start ``sandbox``, print its banner to ``out`` and serve until ``stop`` is set."""
     if stop is None:
         stop = threading.Event()

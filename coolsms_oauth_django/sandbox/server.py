@@ -111,6 +111,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     sys_version = ""
     #: Idle keep-alive connections are closed after this many seconds.
     timeout = 30
+    # Headers and body go out in two writes; with Nagle on, each answer waits for an ACK.
+    disable_nagle_algorithm = True
 
     def do_GET(self) -> None:
         """Answer a GET request."""

@@ -1,0 +1,49 @@
+"""Fixtures for the sandbox's own tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.testing import coolsms_sandbox, coolsms_sandbox_settings
+
+from .helpers import FakeClock
+
+# The plugin is registered through an entry point once the package is installed; importing
+# its fixtures here makes them available when the tests run from a plain checkout too.
+__all__ = ["coolsms_sandbox", "coolsms_sandbox_settings"]
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def http() -> Iterator[requests.Session]:
+    with requests.Session() as session:
+        yield session
+
+
+@pytest.fixture
+def sandbox(clock: FakeClock) -> Iterator[Sandbox]:
+    """A sandbox with login and consent pages, on a hand-moved clock."""
+    with Sandbox(clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+def auto_sandbox(clock: FakeClock) -> Iterator[Sandbox]:
+    """A sandbox that approves at once, on a hand-moved clock."""
+    with Sandbox(auto_approve=True, clock=clock) as running:
+        yield running
+
+
+@pytest.fixture
+def rotating_sandbox(clock: FakeClock) -> Iterator[Sandbox]:
+    """An auto-approving sandbox that rotates refresh tokens."""
+    with Sandbox(auto_approve=True, rotate_refresh_tokens=True, clock=clock) as running:
+        yield running
