@@ -10,8 +10,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import accounts
-from .exceptions import DecryptionError
+from . import accounts, refresh
+from .exceptions import CoolSMSOAuthError, DecryptionError
 from .models import CoolSMSAccount, fingerprint
 
 TOKEN_FIELDS = ("access_token", "refresh_token")
@@ -33,7 +33,7 @@ class CoolSMSAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     list_select_related = ("user",)
     date_hierarchy = "connected_at"
     ordering = ("-connected_at",)
-    actions = ("disconnect_selected",)
+    actions = ("refresh_selected", "disconnect_selected")
     exclude = TOKEN_FIELDS
     readonly_fields = (
         "user",
@@ -95,3 +95,40 @@ class CoolSMSAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
             % {"count": count},
             messages.SUCCESS,
         )
+
+    @admin.action(
+        description=_("Refresh tokens of selected CoolSMS accounts now"), permissions=["change"]
+    )
+    def refresh_selected(self, request: HttpRequest, queryset: QuerySet[CoolSMSAccount]) -> None:
+        """Refresh each selected connection's access token at once, whatever its expiry."""
+        refreshed = failed = 0
+        for account_id in queryset.values_list("pk", flat=True):
+            try:
+                refresh.refresh_account(account_id, force=True)
+            except CoolSMSOAuthError:
+                # The row's last error says why; the admin lists it.
+                failed += 1
+            else:
+                refreshed += 1
+        if refreshed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d CoolSMS account refreshed.",
+                    "%(count)d CoolSMS accounts refreshed.",
+                    refreshed,
+                )
+                % {"count": refreshed},
+                messages.SUCCESS,
+            )
+        if failed:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)d CoolSMS account could not be refreshed; see its last error.",
+                    "%(count)d CoolSMS accounts could not be refreshed; see their last error.",
+                    failed,
+                )
+                % {"count": failed},
+                messages.ERROR,
+            )

@@ -1,0 +1,246 @@
+"""Single-flight token refresh: one token-endpoint call per expired token, however many callers.
+
+Every caller that finds a token about to expire (or rejected with a 401) comes here. The
+account's row is locked with ``SELECT ... FOR UPDATE`` inside a transaction, and the reason
+to refresh is checked again once the lock is held: whoever waited behind the winner finds a
+fresh token and uses it without calling CoolSMS. The HTTP call is made only while the lock is
+held, so across threads, processes and servers at most one refresh runs per account.
+
+SQLite has no row locks, so there a process-local lock per account does the same job for the
+threads of one process.
+
+When the refresh is called inside an outer transaction (``ATOMIC_REQUESTS``), the row stays
+locked until that transaction ends, and the signals wait for its commit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+import requests
+from django.db import connections, router, transaction
+
+from . import clock, oauth, signals
+from .conf import AppSettings, app_settings
+from .exceptions import (
+    InvalidGrant,
+    NotConnected,
+    ReconnectRequired,
+    TokenError,
+    TokenRefreshError,
+)
+from .http import create_session
+from .models import CoolSMSAccount
+
+Sleep = Callable[[float], None]
+
+_registry_lock = threading.Lock()
+_local_locks: weakref.WeakValueDictionary[tuple[str, int], threading.Lock] = (
+    weakref.WeakValueDictionary()
+)
+
+
+def _database_for_write() -> str:
+    return router.db_for_write(CoolSMSAccount)
+
+
+@contextlib.contextmanager
+def local_lock(account_id: int, using: str) -> Iterator[None]:
+    """Serialize the threads of this process on one account when the database cannot.
+
+    Databases with ``SELECT ... FOR UPDATE`` need nothing more than the row lock, so this
+    is a no-op for them.
+    """
+    if connections[using].features.has_select_for_update:
+        yield
+        return
+    with _registry_lock:
+        lock = _local_locks.get((using, account_id))
+        if lock is None:
+            lock = threading.Lock()
+            _local_locks[(using, account_id)] = lock
+    with lock:
+        yield
+
+
+@dataclass(frozen=True)
+class _Reason:
+    """Why a caller wants a new token; decided again once the row is locked."""
+
+    leeway: float
+    rejected_token: str | None = None
+    force: bool = False
+
+    def holds_for(self, account: CoolSMSAccount) -> bool:
+        if self.force or account.expires_within(self.leeway):
+            return True
+        return self.rejected_token is not None and account.access_token == self.rejected_token
+
+
+def current_token(account_id: int, *, sleep: Sleep | None = None) -> str:
+    """Return a usable access token of the account, refreshing it first when it expires soon.
+
+    Raise :class:`NotConnected` when the account is gone and :class:`ReconnectRequired` when
+    it needs the user to connect again.
+    """
+    config = app_settings()
+    row = (
+        CoolSMSAccount.objects.filter(pk=account_id)
+        .values_list("access_token", "expires_at", "status")
+        .first()
+    )
+    if row is None:
+        raise NotConnected("The CoolSMS connection no longer exists.")
+    token, expires_at, status = row
+    if status != CoolSMSAccount.ACTIVE:
+        raise ReconnectRequired("The CoolSMS connection must be connected again.")
+    if expires_at <= clock.now() + timedelta(seconds=config.refresh_leeway):
+        return refresh_account(account_id, sleep=sleep)
+    return token
+
+
+def refresh_account(
+    account_id: int,
+    *,
+    leeway: float | None = None,
+    rejected_token: str | None = None,
+    force: bool = False,
+    http: requests.Session | None = None,
+    sleep: Sleep | None = None,
+) -> str:
+    """Make sure the account has a fresh access token and return it.
+
+    Refresh when, with the row locked, the token expires within ``leeway`` seconds (default
+    ``REFRESH_LEEWAY``), equals ``rejected_token`` (CoolSMS answered 401 to it), or ``force``
+    is set; otherwise return the token another caller saved. Retry passing failures
+    ``REFRESH_RETRIES`` times, ``REFRESH_BACKOFF`` seconds apart and doubling, without
+    holding the lock while waiting; then raise :class:`TokenRefreshError`. Raise
+    :class:`ReconnectRequired` when CoolSMS no longer honours the refresh token.
+    """
+    config = app_settings()
+    reason = _Reason(
+        leeway=config.refresh_leeway if leeway is None else leeway,
+        rejected_token=rejected_token,
+        force=force,
+    )
+    pause = time.sleep if sleep is None else sleep
+    attempts = max(config.refresh_retries, 0) + 1
+    owned = http is None
+    client = create_session() if http is None else http
+    try:
+        for attempt in range(attempts):
+            try:
+                return _attempt(account_id, reason, config, client)
+            except TokenRefreshError as err:
+                if attempt + 1 == attempts:
+                    _remember_error(account_id, str(err))
+                    raise TokenRefreshError(
+                        f"Refreshing the CoolSMS token failed {attempts} times; try again later.",
+                        status=err.status,
+                        error_code=err.error_code,
+                    ) from err
+                pause(config.refresh_backoff * 2**attempt)
+    finally:
+        if owned:
+            client.close()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: requests.Session) -> str:
+    """Lock the row, decide again, refresh at most once; return the token to use."""
+    using = _database_for_write()
+    with local_lock(account_id, using), transaction.atomic(using=using):
+        locked = (
+            CoolSMSAccount.objects.using(using).select_for_update().filter(pk=account_id).first()
+        )
+        if locked is None:
+            raise NotConnected("The CoolSMS connection no longer exists.")
+        if not locked.is_active:
+            raise ReconnectRequired("The CoolSMS connection must be connected again.")
+        if not reason.holds_for(locked):
+            return str(locked.access_token)
+        if not locked.refresh_token:
+            failure: TokenError = InvalidGrant("The CoolSMS connection has no refresh token.")
+        else:
+            try:
+                tokens = oauth.refresh_tokens(
+                    config,
+                    http,
+                    refresh_token=locked.refresh_token,
+                    scopes=tuple(locked.scope_list) or config.scopes,
+                    now=clock.now(),
+                )
+            except TokenError as err:
+                failure = err
+            else:
+                locked.apply_tokens(tokens, now=clock.now())
+                locked.save()
+                transaction.on_commit(
+                    partial(signals.token_refreshed.send, sender=CoolSMSAccount, account=locked),
+                    using=using,
+                )
+                return tokens.access_token
+        if isinstance(failure, InvalidGrant):
+            winner = _token_saved_meanwhile(locked, using)
+            if winner is not None:
+                return winner
+            _mark_needs_reconnect(locked, failure, using)
+    # Out of the transaction: what was written above is committed, the lock released.
+    if isinstance(failure, InvalidGrant):
+        raise ReconnectRequired(
+            "CoolSMS no longer accepts this connection's refresh token; connect again."
+        ) from failure
+    if not isinstance(failure, TokenRefreshError):
+        # Neither passing nor the grant's fault (a wrong client secret, say): connecting again
+        # would not help, so the connection keeps its status and only the error is recorded.
+        _remember_error(account_id, str(failure), using=using)
+    raise failure
+
+
+def _token_saved_meanwhile(account: CoolSMSAccount, using: str) -> str | None:
+    """Return a fresh access token another worker saved while ours was refused, if any."""
+    row = (
+        CoolSMSAccount.objects.using(using)
+        .filter(pk=account.pk)
+        .values_list("access_token", "expires_at", "status")
+        .first()
+    )
+    if row is None:
+        return None
+    token, expires_at, status = row
+    changed = token != account.access_token
+    if status == CoolSMSAccount.ACTIVE and changed and expires_at > clock.now():
+        return str(token)
+    return None
+
+
+def _mark_needs_reconnect(account: CoolSMSAccount, error: TokenError, using: str) -> None:
+    """Flag the connection (tokens untouched) and send ``refresh_failed`` after the commit."""
+    now = clock.now()
+    account.status = CoolSMSAccount.NEEDS_RECONNECT
+    account.record_error(str(error), now=now)
+    CoolSMSAccount.objects.using(using).filter(pk=account.pk).update(
+        status=account.status,
+        last_error=account.last_error,
+        last_error_at=now,
+        updated_at=now,
+    )
+    transaction.on_commit(
+        partial(signals.refresh_failed.send, sender=CoolSMSAccount, account=account, error=error),
+        using=using,
+    )
+
+
+def _remember_error(account_id: int, message: str, *, using: str | None = None) -> None:
+    """Record a failure on the row without touching its tokens."""
+    now = clock.now()
+    CoolSMSAccount.objects.using(using or _database_for_write()).filter(pk=account_id).update(
+        last_error=message[:2000], last_error_at=now, updated_at=now
+    )

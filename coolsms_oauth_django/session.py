@@ -1,0 +1,185 @@
+"""``CoolSMSSession``: a ``requests.Session`` that calls CoolSMS as one connected user.
+
+The session holds the account's primary key, never its tokens: before each request the
+bearer auth reads the current access token from the database (refreshing it first when it
+expires within ``REFRESH_LEEWAY``) and puts it in the ``Authorization`` header of that one
+request. If CoolSMS still answers 401, the token is refreshed once and the request sent again.
+
+``request()`` (and so ``get()``, ``post()``, ...) returns the response as ``requests`` does;
+:meth:`CoolSMSSession.call` and the helpers built on it return the decoded JSON and raise
+:class:`CoolSMSAPIError` for any error answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
+from . import endpoints, oauth, refresh
+from .conf import app_settings
+from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
+from .http import USER_AGENT
+from .models import CoolSMSAccount
+
+__all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
+
+
+def _origin(url: str) -> tuple[str, str]:
+    parts = urlsplit(url)
+    return parts.scheme.lower(), parts.netloc.lower()
+
+
+class CoolSMSBearerAuth(requests.auth.AuthBase):
+    """Attach the account's current access token as ``Authorization: Bearer``.
+
+    The token goes only in the header, and only to CoolSMS's own origin: a request the
+    session sends elsewhere leaves without it.
+    """
+
+    def __init__(self, session: CoolSMSSession) -> None:
+        self._session = session
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        if request.url is None or _origin(request.url) != _origin(self._session.base_url):
+            return request
+        token = refresh.current_token(self._session.account_id, sleep=self._session.sleep)
+        request.headers["Authorization"] = f"Bearer {token}"
+        return request
+
+    def __repr__(self) -> str:
+        return f"<CoolSMSBearerAuth account={self._session.account_id}>"
+
+
+def _bearer(request: requests.PreparedRequest) -> str | None:
+    header = request.headers.get("Authorization")
+    if not isinstance(header, str) or not header.startswith("Bearer "):
+        return None
+    return header[len("Bearer ") :]
+
+
+def _replayable(kwargs: Mapping[str, Any]) -> bool:
+    """Tell whether the request body can be sent a second time."""
+    if kwargs.get("files"):
+        return False
+    data = kwargs.get("data")
+    return data is None or isinstance(data, (str, bytes, dict, list, tuple))
+
+
+class CoolSMSSession(requests.Session):
+    """A ``requests.Session`` bound to one user's CoolSMS connection.
+
+    Relative URLs resolve against ``BASE_URL``; every request gets the ``TIMEOUT`` setting
+    unless it names its own timeout.
+    """
+
+    def __init__(self, account: CoolSMSAccount | int, *, sleep: refresh.Sleep | None = None):
+        super().__init__()
+        config = app_settings()
+        self.account_id: int = account if isinstance(account, int) else account.pk
+        self.base_url: str = config.base_url
+        self.timeout: float = config.timeout
+        self.app_id: str | None = config.app_id
+        self.profile_path: str = config.profile_path
+        #: How refresh retries wait; tests pass a function that does not.
+        self.sleep = sleep
+        self.headers["User-Agent"] = USER_AGENT
+        self.headers["Accept"] = "application/json"
+        self.auth = CoolSMSBearerAuth(self)
+
+    def __repr__(self) -> str:
+        return f"<CoolSMSSession account={self.account_id} base_url={self.base_url!r}>"
+
+    def url(self, path: str) -> str:
+        """Return the absolute URL of ``path``, resolved against ``BASE_URL``."""
+        if urlsplit(path).scheme:
+            return path
+        return urljoin(self.base_url + "/", path.lstrip("/"))
+
+    def request(  # type: ignore[override]
+        self, method: str | bytes, url: str | bytes, **kwargs: Any
+    ) -> requests.Response:
+        """Send a request; refresh and send it once more if CoolSMS answers 401."""
+        target = self.url(url.decode() if isinstance(url, bytes) else url)
+        kwargs.setdefault("timeout", self.timeout)
+        response = super().request(method, target, **kwargs)
+        if response.status_code != 401 or not _replayable(kwargs):
+            return response
+        rejected = _bearer(response.request)
+        if rejected is None:
+            return response
+        response.close()
+        refresh.refresh_account(self.account_id, rejected_token=rejected, sleep=self.sleep)
+        return super().request(method, target, **kwargs)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        """Send a request and return its decoded JSON; raise :class:`CoolSMSAPIError`.
+
+        Network failures become a ``CoolSMSAPIError`` with status 0 and the error's type
+        as ``error_code``.
+        """
+        try:
+            response = self.request(method, path, **kwargs)
+        except requests.RequestException as err:
+            raise CoolSMSAPIError(0, type(err).__name__, "CoolSMS could not be reached.") from err
+        with response:
+            content = response.content
+        if not 200 <= response.status_code < 300:
+            raise oauth.api_error(response, content)
+        try:
+            return json.loads(content)
+        except (ValueError, UnicodeDecodeError) as err:
+            raise CoolSMSAPIError(
+                response.status_code,
+                "InvalidResponse",
+                "CoolSMS answered with something other than JSON.",
+            ) from err
+
+    def get_profile(self) -> dict[str, Any]:
+        """Return the member profile (``PROFILE_PATH``, by default ``/users/v1/member``)."""
+        return _object(self.call("GET", self.profile_path))
+
+    def get_balance(self) -> dict[str, Any]:
+        """Return the account's balance: ``balance``, ``point``, ``accountId``, ..."""
+        return _object(self.call("GET", endpoints.BALANCE_PATH))
+
+    def send_message(self, *, to: str, from_: str, text: str, **fields: Any) -> dict[str, Any]:
+        """Send one message and return CoolSMS's answer (``groupId``, ``messageId``, ...).
+
+        Extra keyword arguments (``type``, ``country``, ``subject``, ...) go into the
+        message as they are. ``agent.appId`` is added when the ``APP_ID`` setting is set.
+        """
+        body: dict[str, Any] = {"message": {"to": to, "from": from_, "text": text, **fields}}
+        if self.app_id:
+            body["agent"] = {"appId": self.app_id}
+        return _object(self.call("POST", endpoints.SEND_MESSAGE_PATH, json=body))
+
+
+def _object(data: Any) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise CoolSMSAPIError(200, "InvalidResponse", "CoolSMS answered with a non-object.")
+    return data
+
+
+def get_coolsms_session(
+    user: AbstractBaseUser | AnonymousUser | None, *, sleep: refresh.Sleep | None = None
+) -> CoolSMSSession:
+    """Return a :class:`CoolSMSSession` for ``user``'s connection; no request needed.
+
+    Raise :class:`NotConnected` when the user has no connection and
+    :class:`ReconnectRequired` when it needs the user to connect again.
+    """
+    if user is None or not user.is_authenticated:
+        raise NotConnected("Only a signed-in user can have a CoolSMS connection.")
+    row = CoolSMSAccount.objects.filter(user_id=user.pk).values_list("pk", "status").first()
+    if row is None:
+        raise NotConnected("This user has not connected a CoolSMS account.")
+    account_id, status = row
+    if status != CoolSMSAccount.ACTIVE:
+        raise ReconnectRequired("This user's CoolSMS connection must be connected again.")
+    return CoolSMSSession(account_id, sleep=sleep)

@@ -1,0 +1,134 @@
+"""Helpers shared by the session, refresh, middleware, command and stampede tests.
+
+Imported explicitly by those modules (pytest does not load this file on its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import override_settings
+
+from coolsms_oauth_django import accounts, clock, oauth
+from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.sandbox import Sandbox
+from tests.settings import COOLSMS_OAUTH
+
+REDIRECT_URI = "http://testserver/coolsms/callback/"
+SCOPES = ["users:read", "cash:read", "message:write"]
+#: The base URL the ``responses`` tests fake.
+FAKE_BASE = "https://api.coolsms.co.kr"
+FAKE_TOKEN_URL = FAKE_BASE + "/oauth2/v1/access_token"
+
+
+def sandbox_settings(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
+    """Return a ``COOLSMS_OAUTH`` dict pointing at ``sandbox``."""
+    return {
+        **COOLSMS_OAUTH,
+        "CLIENT_ID": sandbox.client_id,
+        "CLIENT_SECRET": sandbox.client_secret,
+        "BASE_URL": sandbox.base_url,
+        "REDIRECT_URI": REDIRECT_URI,
+        "SCOPES": SCOPES,
+        "REFRESH_BACKOFF": 0,
+        **extra,
+    }
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """Yield a running auto-approving sandbox that rotates refresh tokens."""
+    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox_configured(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """Point the app at ``sandbox`` for one test."""
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox)):
+        yield sandbox
+
+
+def make_user(username: str = "alice") -> AbstractBaseUser:
+    """Create and return a user."""
+    user: AbstractBaseUser = get_user_model().objects.create_user(username=username)
+    return user
+
+
+def sandbox_tokens(sandbox: Sandbox) -> oauth.TokenSet:
+    """Run the authorize and token steps against the sandbox; return the tokens it issued."""
+    config = app_settings()
+    with requests.Session() as http:
+        url = oauth.authorize_url(config, redirect_uri=REDIRECT_URI, state="s" * 32)
+        with http.get(url, allow_redirects=False, timeout=5) as answer:
+            location = answer.headers["Location"]
+        code = parse_qs(urlsplit(location).query)["code"][0]
+        return oauth.exchange_code(
+            config, http, code=code, redirect_uri=REDIRECT_URI, now=clock.now()
+        )
+
+
+def connect(user: AbstractBaseUser, sandbox: Sandbox) -> CoolSMSAccount:
+    """Connect ``user`` to the sandbox's default member and return the saved account."""
+    return accounts.save_connection(user, sandbox_tokens(sandbox), profile=None)
+
+
+def expire(account: CoolSMSAccount, seconds_ago: int = 5) -> None:
+    """Make the stored access token look expired to the client."""
+    CoolSMSAccount.objects.filter(pk=account.pk).update(
+        expires_at=clock.now() - timedelta(seconds=seconds_ago)
+    )
+
+
+def make_account(
+    user: AbstractBaseUser,
+    *,
+    access: str = "access-1",
+    refresh: str | None = "refresh-1",
+    expires_in: int = 3600,
+    status: str = CoolSMSAccount.ACTIVE,
+    scopes: str = "users:read cash:read message:write",
+) -> CoolSMSAccount:
+    """Create a connection with the given (fake) tokens, for ``responses`` tests."""
+    now = clock.now()
+    return CoolSMSAccount.objects.create(
+        user=user,
+        member_id=f"M-{user.pk}",
+        access_token=access,
+        refresh_token=refresh,
+        scopes=scopes,
+        expires_at=now + timedelta(seconds=expires_in),
+        status=status,
+        connected_at=now,
+    )
+
+
+def stored_tokens(account: CoolSMSAccount) -> tuple[str, str | None]:
+    """Return the (access, refresh) tokens the database holds for ``account``."""
+    access, refresh = (
+        CoolSMSAccount.objects.filter(pk=account.pk)
+        .values_list("access_token", "refresh_token")
+        .get()
+    )
+    return access, refresh
+
+
+def token_body(access: str, refresh: str | None = None, expires_in: int = 3600) -> dict[str, Any]:
+    """Return a token-endpoint answer."""
+    body: dict[str, Any] = {"access_token": access, "token_type": "Bearer"}
+    if refresh is not None:
+        body["refresh_token"] = refresh
+    body["expires_in"] = expires_in
+    return body
+
+
+def no_sleep(seconds: float) -> None:
+    """Stand in for ``time.sleep`` so retries do not wait."""
