@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -31,6 +33,34 @@ PROFILE = {
     "dateCreated": "2024-01-01T00:00:00.000Z",
     "dateUpdated": "2024-01-01T00:00:00.000Z",
 }
+
+
+SERVERS = {"postgres": ("127.0.0.1", 5432), "mysql": ("127.0.0.1", 3306)}
+
+
+def _reachable(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip database-server tests that cannot run here, saying why; never skip under CI."""
+    selected = os.environ.get("COOLSMS_TEST_DATABASE", "sqlite")
+    for marker, (host, port) in SERVERS.items():
+        marked = [item for item in items if marker in item.keywords]
+        if not marked:
+            continue
+        if selected != marker:
+            reason = f"needs COOLSMS_TEST_DATABASE={marker} (make test runs it)"
+        elif _reachable(host, port) or os.environ.get("CI") == "true":
+            continue
+        else:
+            reason = f"{marker} is not reachable at {host}:{port}"
+        for item in marked:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def make_jwt(**claims: Any) -> str:
