@@ -124,7 +124,7 @@ def test_sc25_rotating_sandbox_keeps_the_grant_alive(sandbox_configured: Sandbox
     for _ in range(3):
         expire(account)
         refresh.refresh_account(account.pk)
-    access, refresh_token = stored_tokens(account)
+    _access, refresh_token = stored_tokens(account)
     assert refresh_token != first_refresh
     assert sandbox_configured.token_calls()["refresh_token"] == 3
     assert not any(grant["revoked"] for grant in sandbox_configured.live_grants())

@@ -1,0 +1,240 @@
+"""``CoolSMSMiddleware``: lazy ``request.coolsms`` and answers to lost connections."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync, iscoroutinefunction
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.test import AsyncRequestFactory, RequestFactory
+from django.urls import include, path
+
+from coolsms_oauth_django.exceptions import NotConnected, ReconnectRequired
+from coolsms_oauth_django.middleware import CoolSMSMiddleware, connect_url, wants_json
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.session import CoolSMSSession
+from tests.conftest_session import make_account, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def balance_view(request: HttpRequest) -> HttpResponse:
+    if not request.coolsms:  # type: ignore[attr-defined]
+        raise NotConnected("no connection")
+    return JsonResponse({"account": request.coolsms.account_id})  # type: ignore[attr-defined]
+
+
+def reconnect_view(request: HttpRequest) -> HttpResponse:
+    raise ReconnectRequired("gone")
+
+
+def plain_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("balance/", balance_view),
+    path("reconnect/", reconnect_view),
+    path("plain/", plain_view),
+    path("coolsms/", include("coolsms_oauth_django.urls")),
+]
+
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "coolsms_oauth_django.middleware.CoolSMSMiddleware",
+]
+
+
+@pytest.fixture
+def site(settings: Any) -> None:
+    settings.ROOT_URLCONF = __name__
+    settings.MIDDLEWARE = MIDDLEWARE
+
+
+def run(request: HttpRequest, view: Any = plain_view) -> HttpResponse:
+    middleware = CoolSMSMiddleware(view)
+    response: HttpResponse = middleware(request)
+    return response
+
+
+def test_the_middleware_declares_sync_and_async_support() -> None:
+    assert CoolSMSMiddleware.sync_capable and CoolSMSMiddleware.async_capable
+    assert not iscoroutinefunction(CoolSMSMiddleware(plain_view))
+
+    async def async_view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse()
+
+    assert iscoroutinefunction(CoolSMSMiddleware(async_view))
+
+
+def test_an_untouched_request_coolsms_costs_no_query(django_assert_num_queries: Any) -> None:
+    user = make_user()
+    make_account(user)
+    request = RequestFactory().get("/plain/")
+    request.user = user
+    with django_assert_num_queries(0):
+        assert run(request).status_code == 200
+
+
+def test_request_coolsms_is_the_users_session_when_touched(monkeypatch: Any) -> None:
+    closed: list[CoolSMSSession] = []
+    original_close = CoolSMSSession.close
+
+    def close(self: CoolSMSSession) -> None:
+        closed.append(self)
+        original_close(self)
+
+    monkeypatch.setattr(CoolSMSSession, "close", close)
+    user = make_user()
+    account = make_account(user)
+    request = RequestFactory().get("/balance/")
+    request.user = user
+    seen: list[Any] = []
+
+    def view(req: HttpRequest) -> HttpResponse:
+        seen.append(req.coolsms)  # type: ignore[attr-defined]
+        assert isinstance(req.coolsms, CoolSMSSession)  # type: ignore[attr-defined]
+        assert req.coolsms.account_id == account.pk  # type: ignore[attr-defined]
+        return HttpResponse()
+
+    run(request, view)
+    assert closed == [seen[0]], "the session is closed once the response is ready"
+
+
+@pytest.mark.parametrize("case", ["anonymous", "not connected", "needs reconnect"])
+def test_request_coolsms_is_none_when_there_is_no_usable_connection(case: str) -> None:
+    request = RequestFactory().get("/plain/")
+    if case == "anonymous":
+        request.user = AnonymousUser()
+    else:
+        request.user = make_user()
+        if case == "needs reconnect":
+            make_account(request.user, status=CoolSMSAccount.NEEDS_RECONNECT)
+    values: list[Any] = []
+
+    def view(req: HttpRequest) -> HttpResponse:
+        values.append(req.coolsms)  # type: ignore[attr-defined]
+        return HttpResponse()
+
+    run(request, view)
+    assert not values[0]
+    assert values[0] == None  # noqa: E711 - a lazy proxy compares equal to None
+
+
+def test_a_request_without_user_gets_none() -> None:
+    request = RequestFactory().get("/plain/")
+
+    def view(req: HttpRequest) -> HttpResponse:
+        assert not req.coolsms  # type: ignore[attr-defined]
+        return HttpResponse()
+
+    run(request, view)
+
+
+def test_browser_is_sent_to_connect_with_next(site: None, client: Any) -> None:
+    client.force_login(make_user())
+    response = client.get("/balance/?tab=2")
+    assert response.status_code == 302
+    assert response["Location"] == "/coolsms/connect/?next=%2Fbalance%2F%3Ftab%3D2"
+
+
+def test_reconnect_required_sends_the_browser_to_connect(site: None, client: Any) -> None:
+    client.force_login(make_user())
+    response = client.get("/reconnect/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/coolsms/connect/?next=%2Freconnect%2F")
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ACCEPT": "application/json"},
+        {"HTTP_ACCEPT": "application/json, text/html;q=0.5"},
+        {"HTTP_X_REQUESTED_WITH": "XMLHttpRequest"},
+        {"CONTENT_TYPE": "application/json"},
+    ],
+)
+def test_api_clients_get_401_json(site: None, client: Any, headers: dict[str, str]) -> None:
+    client.force_login(make_user())
+    response = client.get("/balance/", **headers)
+    assert response.status_code == 401
+    assert response.json() == {
+        "error": "coolsms_not_connected",
+        "connect_url": "/coolsms/connect/?next=%2Fbalance%2F",
+    }
+
+
+def test_api_clients_get_reconnect_required(site: None, client: Any) -> None:
+    client.force_login(make_user())
+    response = client.get("/reconnect/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 401
+    assert response.json()["error"] == "coolsms_reconnect_required"
+
+
+def test_a_connected_user_reaches_the_view(site: None, client: Any) -> None:
+    user = make_user()
+    account = make_account(user)
+    client.force_login(user)
+    assert client.get("/balance/").json() == {"account": account.pk}
+
+
+def test_html_preferred_over_json_is_a_browser() -> None:
+    factory = RequestFactory()
+    assert not wants_json(factory.get("/", HTTP_ACCEPT="text/html,application/json;q=0.9"))
+    assert not wants_json(factory.get("/"))
+    assert wants_json(factory.get("/", HTTP_ACCEPT="application/json"))
+
+
+def test_other_exceptions_are_left_alone() -> None:
+    request = RequestFactory().get("/")
+    assert CoolSMSMiddleware(plain_view).process_exception(request, ValueError()) is None
+
+
+def test_connect_url_keeps_the_query_string() -> None:
+    request = RequestFactory().get("/a/b?x=1&y=2")
+    assert connect_url(request) == "/coolsms/connect/?next=%2Fa%2Fb%3Fx%3D1%26y%3D2"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_views_get_request_coolsms() -> None:
+    user = make_user()
+    account = make_account(user)
+    async_to_sync(_async_views_get_request_coolsms)(user, account)
+
+
+async def _async_views_get_request_coolsms(user: Any, account: CoolSMSAccount) -> None:
+    request = AsyncRequestFactory().get("/balance/")
+    request.user = user
+    seen: list[Any] = []
+
+    async def view(req: HttpRequest) -> HttpResponse:
+        opened = await req.acoolsms()  # type: ignore[attr-defined]
+        seen.append(opened)
+        seen.append(await req.acoolsms())  # type: ignore[attr-defined]
+        return HttpResponse()
+
+    middleware = CoolSMSMiddleware(view)
+    response = await middleware(request)
+    assert response.status_code == 200
+    assert isinstance(seen[0], CoolSMSSession)
+    assert seen[0] is seen[1]
+    assert seen[0].account_id == account.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_async_stack_redirects_lost_connections(site: None, async_client: Any) -> None:
+    user = make_user()
+    async_to_sync(_async_stack_redirects_lost_connections)(async_client, user)
+
+
+async def _async_stack_redirects_lost_connections(async_client: Any, user: Any) -> None:
+    await async_client.aforce_login(user)
+    response = await async_client.get("/reconnect/", headers={"accept": "application/json"})
+    assert response.status_code == 401
+    assert response.json()["error"] == "coolsms_reconnect_required"

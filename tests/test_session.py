@@ -1,0 +1,413 @@
+"""``CoolSMSSession`` and ``get_coolsms_session``: checklist items 23 and 26, issue 4 items 1-7."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+import requests
+import responses
+from django.contrib.auth.models import AnonymousUser
+from django.test import override_settings
+
+import coolsms_oauth_django
+from coolsms_oauth_django import endpoints, http
+from coolsms_oauth_django.exceptions import (
+    CoolSMSAPIError,
+    NotConnected,
+    ReconnectRequired,
+)
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.session import CoolSMSSession, get_coolsms_session
+from tests.conftest_session import (
+    FAKE_BASE,
+    FAKE_TOKEN_URL,
+    connect,
+    expire,
+    make_account,
+    make_user,
+    sandbox,
+    sandbox_configured,
+    sandbox_settings,
+    stored_tokens,
+    token_body,
+)
+
+__all__ = ["sandbox", "sandbox_configured"]
+
+pytestmark = pytest.mark.django_db
+
+BALANCE_URL = FAKE_BASE + endpoints.BALANCE_PATH
+MEMBER_URL = FAKE_BASE + endpoints.MEMBER_PATH
+SEND_URL = FAKE_BASE + endpoints.SEND_MESSAGE_PATH
+
+
+@pytest.fixture
+def session() -> Any:
+    account = make_account(make_user())
+    with CoolSMSSession(account) as opened:
+        yield opened
+
+
+# --- get_coolsms_session -----------------------------------------------------------------
+
+
+def test_the_package_exports_get_coolsms_session() -> None:
+    assert coolsms_oauth_django.get_coolsms_session is get_coolsms_session
+    assert coolsms_oauth_django.CoolSMSSession is CoolSMSSession
+
+
+def test_get_coolsms_session_works_without_a_request() -> None:
+    user = make_user()
+    account = make_account(user)
+    with get_coolsms_session(user) as opened:
+        assert isinstance(opened, requests.Session)
+        assert opened.account_id == account.pk
+
+
+@pytest.mark.parametrize("user", [None, AnonymousUser()])
+def test_get_coolsms_session_refuses_anonymous_users(user: Any) -> None:
+    with pytest.raises(NotConnected):
+        get_coolsms_session(user)
+
+
+def test_get_coolsms_session_without_a_connection_is_not_connected() -> None:
+    with pytest.raises(NotConnected):
+        get_coolsms_session(make_user())
+
+
+def test_get_coolsms_session_on_a_lost_connection_requires_reconnect() -> None:
+    user = make_user()
+    make_account(user, status=CoolSMSAccount.NEEDS_RECONNECT)
+    with pytest.raises(ReconnectRequired):
+        get_coolsms_session(user)
+
+
+def test_get_coolsms_session_costs_one_query_and_decrypts_nothing(
+    django_assert_num_queries: Any,
+) -> None:
+    user = make_user()
+    make_account(user)
+    with django_assert_num_queries(1), get_coolsms_session(user) as opened:
+        assert "access-1" not in repr(vars(opened))
+
+
+# --- 1. URLs, the bearer header, timeout, User-Agent --------------------------------------
+
+
+@responses.activate
+def test_relative_urls_resolve_against_base_url(session: CoolSMSSession) -> None:
+    responses.get(BALANCE_URL, json={"balance": 1})
+    with session.get("/cash/v1/balance") as answer:
+        assert answer.json() == {"balance": 1}
+    with session.get("cash/v1/balance"):
+        pass
+    assert [call.request.url for call in responses.calls] == [BALANCE_URL, BALANCE_URL]
+
+
+@responses.activate
+def test_base_url_with_a_path_prefix_keeps_it(settings: Any) -> None:
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "BASE_URL": FAKE_BASE + "/proxy/"}
+    responses.get(FAKE_BASE + "/proxy/cash/v1/balance", json={})
+    with CoolSMSSession(make_account(make_user())) as opened, opened.get("/cash/v1/balance"):
+        pass
+
+
+@responses.activate
+def test_sc23_the_token_travels_only_in_the_authorization_header(
+    session: CoolSMSSession,
+) -> None:
+    responses.post(SEND_URL, json={"messageId": "M1"})
+    session.send_message(to="01000000000", from_="029302266", text="hello")
+    sent = responses.calls[0].request
+    assert sent.headers["Authorization"] == "Bearer access-1"
+    assert "access-1" not in sent.url
+    assert b"access-1" not in (sent.body or b"")
+    others = {name: value for name, value in sent.headers.items() if name != "Authorization"}
+    assert "access-1" not in json.dumps(others)
+
+
+@responses.activate
+def test_sc23_the_token_is_not_sent_to_another_host(session: CoolSMSSession) -> None:
+    responses.get("https://example.com/collect", body="ok")
+    with session.get("https://example.com/collect"):
+        pass
+    assert "Authorization" not in responses.calls[0].request.headers
+
+
+@responses.activate
+def test_requests_carry_the_default_timeout_and_user_agent(settings: Any) -> None:
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "TIMEOUT": 4.5}
+    responses.get(BALANCE_URL, json={})
+    with CoolSMSSession(make_account(make_user())) as opened:
+        with opened.get("/cash/v1/balance"):
+            pass
+        with opened.get("/cash/v1/balance", timeout=1):
+            pass
+    assert responses.calls[0].request.req_kwargs["timeout"] == 4.5
+    assert responses.calls[1].request.req_kwargs["timeout"] == 1
+    assert responses.calls[0].request.headers["User-Agent"] == http.USER_AGENT
+    assert f"coolsms-oauth-django/{coolsms_oauth_django.__version__}" == http.USER_AGENT
+
+
+def test_the_session_keeps_no_token_in_memory_or_repr(session: CoolSMSSession) -> None:
+    text = repr(session) + repr(session.auth) + repr(vars(session))
+    assert "access-1" not in text and "refresh-1" not in text
+    assert str(session.account_id) in repr(session)
+
+
+def test_bytes_urls_are_accepted(session: CoolSMSSession) -> None:
+    with responses.RequestsMock() as mock:
+        mock.get(BALANCE_URL, json={})
+        with session.get(b"/cash/v1/balance"):  # type: ignore[arg-type]
+            pass
+
+
+# --- 2. refresh before a request and after a 401 -----------------------------------------
+
+
+@responses.activate
+def test_sc26_a_token_expiring_within_the_leeway_is_refreshed_before_the_request() -> None:
+    account = make_account(make_user(), expires_in=45)
+    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.get(BALANCE_URL, json={"balance": 5})
+    with CoolSMSSession(account) as opened:
+        assert opened.get_balance() == {"balance": 5}
+    assert [call.request.url for call in responses.calls] == [FAKE_TOKEN_URL, BALANCE_URL]
+    assert responses.calls[1].request.headers["Authorization"] == "Bearer access-2"
+
+
+@responses.activate
+def test_sc26_a_token_outside_the_leeway_is_used_as_it_is() -> None:
+    account = make_account(make_user(), expires_in=90)
+    responses.get(BALANCE_URL, json={})
+    with CoolSMSSession(account) as opened:
+        opened.get_balance()
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_sc26_the_leeway_is_a_setting(settings: Any) -> None:
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "REFRESH_LEEWAY": 300}
+    account = make_account(make_user(), expires_in=90)
+    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.get(BALANCE_URL, json={})
+    with CoolSMSSession(account) as opened:
+        opened.get_balance()
+    assert responses.calls[0].request.url == FAKE_TOKEN_URL
+
+
+def test_sc26_expiry_from_the_jwt_schedules_the_refresh() -> None:
+    # The sandbox sends no expires_in; its JWT says the token lives 30 s, inside the leeway.
+    with Sandbox(auto_approve=True, access_token_ttl=30) as short_lived:
+        with override_settings(COOLSMS_OAUTH=sandbox_settings(short_lived)):
+            user = make_user()
+            connect(user, short_lived)
+            with get_coolsms_session(user) as opened:
+                opened.get_balance()
+            assert short_lived.token_calls()["refresh_token"] == 1
+
+
+@responses.activate
+def test_a_401_refreshes_once_and_retries_once(session: CoolSMSSession) -> None:
+    responses.get(BALANCE_URL, status=401, json={"errorCode": "Unauthorized"})
+    responses.get(BALANCE_URL, json={"balance": 7})
+    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    assert session.get_balance() == {"balance": 7}
+    urls = [call.request.url for call in responses.calls]
+    assert urls == [BALANCE_URL, FAKE_TOKEN_URL, BALANCE_URL]
+    assert responses.calls[2].request.headers["Authorization"] == "Bearer access-2"
+
+
+@responses.activate
+def test_a_second_401_is_returned_without_another_refresh(session: CoolSMSSession) -> None:
+    responses.get(BALANCE_URL, status=401, json={"errorCode": "Unauthorized", "errorMessage": "x"})
+    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    with session.get("/cash/v1/balance") as answer:
+        assert answer.status_code == 401
+    with pytest.raises(CoolSMSAPIError) as info:
+        session.get_balance()
+    assert info.value.status == 401
+    token_calls = [c for c in responses.calls if c.request.url == FAKE_TOKEN_URL]
+    assert len(token_calls) == 2  # one per request, never a loop
+
+
+@responses.activate
+def test_a_401_for_a_request_sent_without_a_token_is_not_retried(
+    session: CoolSMSSession,
+) -> None:
+    responses.get("https://example.com/x", status=401)
+    with session.get("https://example.com/x") as answer:
+        assert answer.status_code == 401
+    assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_streamed_body_is_not_sent_twice(session: CoolSMSSession) -> None:
+    responses.post(SEND_URL, status=401)
+    with session.post("/messages/v4/send", data=iter([b"a", b"b"])) as answer:
+        assert answer.status_code == 401
+    assert len(responses.calls) == 1
+
+
+def test_a_401_on_the_sandbox_refreshes_and_retries(sandbox_configured: Sandbox) -> None:
+    user = make_user()
+    account = connect(user, sandbox_configured)
+    before = stored_tokens(account)
+    sandbox_configured.expire_access_tokens()
+    with get_coolsms_session(user) as opened:
+        balance = opened.get_balance()
+    assert balance["accountId"] == sandbox_configured.default_user.account_id
+    assert sandbox_configured.token_calls()["refresh_token"] == 1
+    assert stored_tokens(account) != before
+
+
+def test_an_expired_token_on_the_sandbox_is_refreshed_first(sandbox_configured: Sandbox) -> None:
+    user = make_user()
+    account = connect(user, sandbox_configured)
+    expire(account)
+    with get_coolsms_session(user) as opened:
+        opened.get_profile()
+        opened.get_profile()
+    assert sandbox_configured.token_calls()["refresh_token"] == 1
+
+
+def test_a_revoked_grant_surfaces_as_reconnect_required(sandbox_configured: Sandbox) -> None:
+    user = make_user()
+    connect(user, sandbox_configured)
+    sandbox_configured.revoke()
+    with get_coolsms_session(user) as opened, pytest.raises(ReconnectRequired):
+        opened.get_balance()
+    with pytest.raises(ReconnectRequired):
+        get_coolsms_session(user)
+
+
+# --- 6. API errors -----------------------------------------------------------------------
+
+
+ERROR_ANSWERS = [
+    (
+        {"status": 402, "json": {"errorCode": "NotEnoughBalance", "errorMessage": "no cash"}},
+        (402, "NotEnoughBalance", "no cash"),
+    ),
+    (
+        {"status": 400, "json": {"error": "invalid_request", "error_description": "bad"}},
+        (400, "invalid_request", "bad"),
+    ),
+    (
+        {"status": 502, "body": "<html>Bad gateway</html>", "content_type": "text/html"},
+        (502, "HTTP502", "Bad Gateway"),
+    ),
+    ({"status": 403, "body": ""}, (403, "HTTP403", "Forbidden")),
+]
+
+
+@pytest.mark.parametrize(("answer", "expected"), ERROR_ANSWERS)
+@responses.activate
+def test_api_errors_become_coolsms_api_error(
+    answer: dict[str, Any], expected: tuple[int, str, str], session: CoolSMSSession
+) -> None:
+    responses.get(BALANCE_URL, **answer)
+    with pytest.raises(CoolSMSAPIError) as info:
+        session.get_balance()
+    assert (info.value.status, info.value.error_code, info.value.error_message) == expected
+
+
+@responses.activate
+def test_a_non_json_success_is_an_api_error(session: CoolSMSSession) -> None:
+    responses.get(BALANCE_URL, body="<html>maintenance</html>", content_type="text/html")
+    with pytest.raises(CoolSMSAPIError) as info:
+        session.get_balance()
+    assert info.value.error_code == "InvalidResponse"
+
+
+@responses.activate
+def test_a_json_answer_that_is_not_an_object_is_an_api_error(session: CoolSMSSession) -> None:
+    responses.get(MEMBER_URL, json=[1, 2])
+    with pytest.raises(CoolSMSAPIError):
+        session.get_profile()
+
+
+@responses.activate
+def test_network_errors_become_api_errors_with_status_zero(session: CoolSMSSession) -> None:
+    responses.get(BALANCE_URL, body=requests.ConnectionError("refused"))
+    with pytest.raises(CoolSMSAPIError) as info:
+        session.get_balance()
+    assert (info.value.status, info.value.error_code) == (0, "ConnectionError")
+
+
+@responses.activate
+def test_call_returns_decoded_json(session: CoolSMSSession) -> None:
+    responses.get(FAKE_BASE + "/senderid/v1/numbers", json=[{"phoneNumber": "029302266"}])
+    assert session.call("GET", "/senderid/v1/numbers") == [{"phoneNumber": "029302266"}]
+
+
+def test_sandbox_scope_errors_are_api_errors(sandbox: Sandbox) -> None:
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox, SCOPES=["users:read"])):
+        user = make_user()
+        connect(user, sandbox)
+        with get_coolsms_session(user) as opened, pytest.raises(CoolSMSAPIError) as info:
+            opened.get_balance()
+    assert info.value.status in (401, 403)
+    assert info.value.error_code == "Unauthorized"
+
+
+# --- 7. helpers --------------------------------------------------------------------------
+
+
+def test_helpers_against_the_sandbox(sandbox_configured: Sandbox) -> None:
+    user = make_user()
+    connect(user, sandbox_configured)
+    member = sandbox_configured.default_user
+    with get_coolsms_session(user) as opened:
+        profile = opened.get_profile()
+        balance = opened.get_balance()
+        sent = opened.send_message(to="01000000000", from_="029302266", text="안녕하세요")
+    assert profile["memberId"] == member.member_id
+    assert "balance" in balance and "point" in balance
+    assert sent["statusCode"] == "2000"
+    [message] = sandbox_configured.messages()
+    assert message["text"] == "안녕하세요"
+    assert message["app_id"] in (None, "")
+
+
+def test_send_message_adds_the_app_id_when_set(sandbox: Sandbox) -> None:
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox, APP_ID="APP123")):
+        user = make_user()
+        connect(user, sandbox)
+        with get_coolsms_session(user) as opened:
+            opened.send_message(to="01000000000", from_="029302266", text="hi", type="SMS")
+    [message] = sandbox.messages()
+    assert message["app_id"] == "APP123"
+    assert message["type"] == "SMS"
+
+
+@responses.activate
+def test_send_message_body_without_app_id(session: CoolSMSSession) -> None:
+    responses.post(SEND_URL, json={"messageId": "M1"})
+    session.send_message(to="01000000000", from_="029302266", text="hi", country="82")
+    body = json.loads(responses.calls[0].request.body or b"{}")
+    assert body == {
+        "message": {"to": "01000000000", "from": "029302266", "text": "hi", "country": "82"}
+    }
+
+
+@responses.activate
+def test_get_profile_uses_the_profile_path_setting(settings: Any) -> None:
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "PROFILE_PATH": endpoints.USERPROFILE_PATH,
+    }
+    responses.get(FAKE_BASE + endpoints.USERPROFILE_PATH, json={"memberId": "M1"})
+    with CoolSMSSession(make_account(make_user())) as opened:
+        assert opened.get_profile() == {"memberId": "M1"}
+
+
+def test_a_connection_deleted_while_the_session_lives_is_not_connected(
+    session: CoolSMSSession,
+) -> None:
+    CoolSMSAccount.objects.filter(pk=session.account_id).delete()
+    with pytest.raises(NotConnected):
+        session.get_balance()
