@@ -202,12 +202,13 @@ def test_sc26_the_leeway_is_a_setting(settings: Any) -> None:
 def test_sc26_expiry_from_the_jwt_schedules_the_refresh() -> None:
     # The sandbox sends no expires_in; its JWT says the token lives 30 s, inside the leeway.
     with Sandbox(auto_approve=True, access_token_ttl=30) as short_lived:
-        with override_settings(COOLSMS_OAUTH=sandbox_settings(short_lived)):
+        settings = sandbox_settings(short_lived)
+        with override_settings(COOLSMS_OAUTH=settings):
             user = make_user()
             connect(user, short_lived)
             with get_coolsms_session(user) as opened:
                 opened.get_balance()
-            assert short_lived.token_calls()["refresh_token"] == 1
+        assert short_lived.token_calls()["refresh_token"] == 1
 
 
 @responses.activate
