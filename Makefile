@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: test lint types pytest pytest-sqlite pytest-postgres coverage demo clean
+.PHONY: test lint types pytest pytest-sqlite pytest-postgres coverage matrix demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,12 @@ coverage: $(STAMP)
 pytest: pytest-sqlite pytest-postgres coverage
 
 test: lint types pytest
+
+# Every Python (3.10-3.13) x Django (5.2, 6.0, 6.1) x database session whose interpreter is
+# present; pyenv's interpreters are put on PATH. Missing interpreters are skipped by nox.
+PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3]*/bin)
+matrix: $(STAMP)
+	PATH="$(subst $(eval) ,:,$(PYENV_BINS)):$$PATH" $(BIN)/nox
 
 demo: $(STAMP)
 	$(BIN)/python example_project/demo.py
