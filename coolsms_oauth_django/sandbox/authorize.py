@@ -6,9 +6,9 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
-from .config import SandboxConfig
+from .config import SandboxConfig, redirect_uri_problem
 from .errors import SandboxError, validation_error
 from .pages import AUTHORIZE_PATH, consent_page, login_page
 from .scopes import parse_scopes, unknown_scopes
@@ -63,9 +63,9 @@ def _redirect_uri(params: dict[str, str], config: SandboxConfig) -> str:
     uri = params.get("redirect_uri") or config.default_redirect_uri
     if not uri:
         raise validation_error("redirect_uri is required")
-    parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
-        raise validation_error("redirect_uri must be an absolute http(s) URI without a fragment")
+    problem = redirect_uri_problem(uri)
+    if problem:
+        raise validation_error(problem)
     if not config.redirect_host_allowed(uri):
         raise SandboxError(400, "InvalidHostName", "redirect_uri host is not registered")
     return uri

@@ -10,6 +10,18 @@ from urllib.parse import urlsplit
 LOCAL_HOSTNAMES = frozenset({"localhost", "testserver"})
 
 
+def redirect_uri_problem(uri: str) -> str | None:
+    """Return why ``uri`` cannot be a redirect URI, or None when it can."""
+    parts = urlsplit(uri)
+    try:
+        parts.port  # noqa: B018 - parsing the port is the check
+    except ValueError:
+        return "redirect_uri has an invalid port"
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        return "redirect_uri must be an absolute http(s) URI without a fragment"
+    return None
+
+
 @dataclass(frozen=True)
 class SandboxConfig:
     """The registered client and the options a :class:`Sandbox` was built with."""
@@ -21,6 +33,14 @@ class SandboxConfig:
     rotate_refresh_tokens: bool = False
     access_token_ttl: int = 86400
     include_expires_in: bool = False
+
+    def __post_init__(self) -> None:
+        for uri in self.redirect_uris or ():
+            problem = redirect_uri_problem(uri)
+            if problem:
+                raise ValueError(f"{problem}: {uri}")
+        if self.access_token_ttl < 1:
+            raise ValueError("access_token_ttl must be at least one second")
 
     def redirect_host_allowed(self, uri: str) -> bool:
         """Tell whether ``uri`` points at a host the client registered."""
@@ -37,12 +57,8 @@ class SandboxConfig:
 
 def _origin(uri: str) -> tuple[str, str, int | None]:
     parts = urlsplit(uri)
-    try:
-        port = parts.port
-    except ValueError:
-        port = -1
     default_port = {"http": 80, "https": 443}.get(parts.scheme)
-    return parts.scheme, (parts.hostname or ""), port or default_port
+    return parts.scheme, (parts.hostname or ""), parts.port or default_port
 
 
 def _is_local(hostname: str) -> bool:

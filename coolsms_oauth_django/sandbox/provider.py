@@ -34,8 +34,6 @@ class Sandbox:
         clock: Callable[[], float] = time.time,
         verbose: bool = False,
     ) -> None:
-        if access_token_ttl < 1:
-            raise ValueError("access_token_ttl must be at least one second")
         self.host = host
         self.port = port
         self.verbose = verbose
@@ -70,7 +68,7 @@ class Sandbox:
         server.base_url = self.base_url
         thread = threading.Thread(
             target=server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": 0.01},  # how quickly stop() is noticed
             name=f"coolsms-sandbox-{self.port}",
             daemon=True,
         )

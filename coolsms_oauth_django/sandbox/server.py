@@ -64,6 +64,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
 
     daemon_threads = True
     block_on_close = False
+    # socketserver's default backlog of 5 resets connections when many clients arrive at once.
+    request_queue_size = 128
 
     def __init__(
         self,

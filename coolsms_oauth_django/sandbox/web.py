@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from http.cookies import CookieError, SimpleCookie
+from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -80,10 +80,8 @@ class Request:
     def cookie(self, name: str) -> str | None:
         """Return the value of cookie ``name``, if the request carries it."""
         jar: SimpleCookie = SimpleCookie()
-        try:
-            jar.load(self.header("cookie") or "")
-        except CookieError:
-            return None
+        # SimpleCookie skips what it cannot parse instead of raising.
+        jar.load(self.header("cookie") or "")
         morsel = jar.get(name)
         return morsel.value if morsel is not None else None
 

@@ -18,7 +18,9 @@ def access_token(auto_sandbox, http) -> str:
 
 
 def test_userprofile_returns_the_member_profile(auto_sandbox, http, access_token):
-    response = http.get(auto_sandbox.base_url + "/oauth2/v1/userprofile", headers=bearer(access_token))
+    response = http.get(
+        auto_sandbox.base_url + "/oauth2/v1/userprofile", headers=bearer(access_token)
+    )
     assert response.status_code == 200
     user = auto_sandbox.default_user
     assert response.json() == {
@@ -114,7 +116,7 @@ def test_an_explicit_type_and_country_are_kept(auto_sandbox, http, access_token)
         {"message": {**MESSAGE, "to": ""}},
         {"message": {**MESSAGE, "from": None}},
         {"message": {**MESSAGE, "from": 29302266}},
-        {"message": {**MESSAGE, "to": "０１０"}},
+        {"message": {**MESSAGE, "to": "\uff10\uff11\uff10"}},
         {"message": {**MESSAGE, "text": ""}},
         {"message": {**MESSAGE, "text": "   "}},
         {"message": {**MESSAGE, "type": "FAX"}},
@@ -144,7 +146,9 @@ def test_sending_without_enough_balance_is_refused_and_charges_nothing(auto_sand
     auto_sandbox._state.users[second.member_id].balance = 10.0
     access_token = tokens(auto_sandbox, http)["access_token"]
     auto_sandbox._state.users[auto_sandbox.default_user.member_id].balance = 10.0
-    response = http.post(auto_sandbox.base_url + SEND, json={"message": MESSAGE}, headers=bearer(access_token))
+    response = http.post(
+        auto_sandbox.base_url + SEND, json={"message": MESSAGE}, headers=bearer(access_token)
+    )
     assert response.status_code == 402
     assert response.json()["errorCode"] == "NotEnoughBalance"
     assert auto_sandbox.balance(auto_sandbox.default_user.member_id) == 10.0
@@ -162,7 +166,12 @@ def test_sending_without_enough_balance_is_refused_and_charges_nothing(auto_sand
 )
 def test_a_token_without_the_scope_gets_403_unauthorized(auto_sandbox, http, path, method, scope):
     access_token = tokens(auto_sandbox, http, scope=scope)["access_token"]
-    response = http.request(method, auto_sandbox.base_url + path, json={"message": MESSAGE}, headers=bearer(access_token))
+    response = http.request(
+        method,
+        auto_sandbox.base_url + path,
+        json={"message": MESSAGE},
+        headers=bearer(access_token),
+    )
     assert response.status_code == 403
     assert response.json()["errorCode"] == "Unauthorized"
     assert "scope" in response.json()["errorMessage"]
@@ -225,7 +234,10 @@ def test_expire_access_tokens_expires_the_tokens_issued_so_far(auto_sandbox, htt
     assert response.status_code == 401
     assert "expired" in response.json()["errorMessage"]
     fresh = tokens(auto_sandbox, http)["access_token"]
-    assert http.get(auto_sandbox.base_url + "/users/v1/member", headers=bearer(fresh)).status_code == 200
+    assert (
+        http.get(auto_sandbox.base_url + "/users/v1/member", headers=bearer(fresh)).status_code
+        == 200
+    )
 
 
 def test_expire_access_tokens_can_target_one_member(auto_sandbox, http, access_token):

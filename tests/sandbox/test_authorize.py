@@ -47,7 +47,9 @@ def consent_form(sandbox: Sandbox, http: requests.Session, **overrides) -> dict:
 def decide(sandbox, http, form: dict, button: str) -> requests.Response:
     name, value = form["buttons"][button]
     return http.post(
-        sandbox.base_url + form["action"], data={**form["fields"], name: value}, allow_redirects=False
+        sandbox.base_url + form["action"],
+        data={**form["fields"], name: value},
+        allow_redirects=False,
     )
 
 
@@ -67,6 +69,7 @@ def decide(sandbox, http, form: dict, button: str) -> requests.Response:
         ({"redirect_uri": "ftp://localhost/cb"}, "ValidationError"),
         ({"redirect_uri": "/relative/callback"}, "ValidationError"),
         ({"redirect_uri": "http://localhost/cb#fragment"}, "ValidationError"),
+        ({"redirect_uri": "http://localhost:99999/cb"}, "ValidationError"),
         ({"redirect_uri": "https://evil.example/cb"}, "InvalidHostName"),
         ({"redirect_uri": "http://127.0.0.1@evil.example/cb"}, "InvalidHostName"),
         ({"code_challenge": CHALLENGE}, "ValidationError"),
@@ -75,7 +78,9 @@ def decide(sandbox, http, form: dict, button: str) -> requests.Response:
         ({"code_challenge_method": "S256"}, "ValidationError"),
     ],
 )
-def test_invalid_authorize_requests_get_documented_json_errors(sandbox, http, overrides, error_code):
+def test_invalid_authorize_requests_get_documented_json_errors(
+    sandbox, http, overrides, error_code
+):
     response = authorize(sandbox, http, **overrides)
     assert response.status_code == 400
     assert response.headers["Content-Type"].startswith("application/json")
@@ -213,7 +218,9 @@ def test_consent_without_a_login_session_shows_the_login_page(sandbox, http):
 
 def test_an_unknown_decision_is_a_validation_error(sandbox, http):
     form = consent_form(sandbox, http)
-    response = http.post(sandbox.base_url + AUTHORIZE_PATH, data={**form["fields"], "decision": "x"})
+    response = http.post(
+        sandbox.base_url + AUTHORIZE_PATH, data={**form["fields"], "decision": "x"}
+    )
     assert response.json()["errorCode"] == "ValidationError"
 
 
@@ -268,21 +275,25 @@ def test_a_pkce_challenge_is_accepted(auto_sandbox, http):
 
 
 def test_registered_redirect_uris_restrict_the_host():
-    with Sandbox(auto_approve=True, redirect_uris=["https://shop.example/cb"]) as sb:
-        with requests.Session() as http:
-            ok = authorize(sb, http, redirect_uri="https://shop.example/other")
-            assert ok.status_code == 302
-            bad = authorize(sb, http, redirect_uri="https://shop.example:8443/cb")
-            assert bad.json()["errorCode"] == "InvalidHostName"
-            local = authorize(sb, http, redirect_uri="http://localhost/cb")
-            assert local.json()["errorCode"] == "InvalidHostName"
+    with (
+        Sandbox(auto_approve=True, redirect_uris=["https://shop.example/cb"]) as sb,
+        requests.Session() as http,
+    ):
+        ok = authorize(sb, http, redirect_uri="https://shop.example/other")
+        assert ok.status_code == 302
+        bad = authorize(sb, http, redirect_uri="https://shop.example:8443/cb")
+        assert bad.json()["errorCode"] == "InvalidHostName"
+        local = authorize(sb, http, redirect_uri="http://localhost/cb")
+        assert local.json()["errorCode"] == "InvalidHostName"
 
 
 def test_a_missing_redirect_uri_falls_back_to_the_first_registered_one():
-    with Sandbox(auto_approve=True, redirect_uris=["https://shop.example/cb"]) as sb:
-        with requests.Session() as http:
-            response = authorize(sb, http, redirect_uri=None)
-            assert response.headers["Location"].startswith("https://shop.example/cb?code=")
-            code = callback_params(response)["code"]
-            token = exchange(sb, http, code, redirect_uri="https://shop.example/cb")
-            assert token.status_code == 200
+    with (
+        Sandbox(auto_approve=True, redirect_uris=["https://shop.example/cb"]) as sb,
+        requests.Session() as http,
+    ):
+        response = authorize(sb, http, redirect_uri=None)
+        assert response.headers["Location"].startswith("https://shop.example/cb?code=")
+        code = callback_params(response)["code"]
+        token = exchange(sb, http, code, redirect_uri="https://shop.example/cb")
+        assert token.status_code == 200

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from .helpers import bearer, client_body, refresh, tokens
-from .helpers import TOKEN_PATH
+from .helpers import TOKEN_PATH, bearer, client_body, refresh, tokens
 
 
 def test_refresh_returns_a_new_access_token_and_no_refresh_token(auto_sandbox, http):
@@ -26,7 +25,9 @@ def test_without_rotation_the_refresh_token_works_again_and_again(auto_sandbox, 
 
 def test_a_refreshed_access_token_calls_apis(auto_sandbox, http):
     new = refresh(auto_sandbox, http, tokens(auto_sandbox, http)["refresh_token"]).json()
-    response = http.get(auto_sandbox.base_url + "/users/v1/member", headers=bearer(new["access_token"]))
+    response = http.get(
+        auto_sandbox.base_url + "/users/v1/member", headers=bearer(new["access_token"])
+    )
     assert response.status_code == 200
 
 

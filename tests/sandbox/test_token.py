@@ -59,8 +59,12 @@ def test_the_access_token_is_a_jwt_with_the_documented_claims(auto_sandbox, http
 
 
 def test_every_access_token_has_a_unique_jti(auto_sandbox, http):
-    first = jwt.decode(tokens(auto_sandbox, http)["access_token"], options={"verify_signature": False})
-    second = jwt.decode(tokens(auto_sandbox, http)["access_token"], options={"verify_signature": False})
+    first = jwt.decode(
+        tokens(auto_sandbox, http)["access_token"], options={"verify_signature": False}
+    )
+    second = jwt.decode(
+        tokens(auto_sandbox, http)["access_token"], options={"verify_signature": False}
+    )
     assert first["jti"] != second["jti"]
 
 
@@ -71,9 +75,11 @@ def test_access_token_ttl_sets_the_lifetime():
 
 
 def test_include_expires_in_adds_expires_in():
-    with Sandbox(auto_approve=True, include_expires_in=True, access_token_ttl=120) as sb:
-        with requests.Session() as http:
-            assert tokens(sb, http)["expires_in"] == 120
+    with (
+        Sandbox(auto_approve=True, include_expires_in=True, access_token_ttl=120) as sb,
+        requests.Session() as http,
+    ):
+        assert tokens(sb, http)["expires_in"] == 120
 
 
 def test_a_form_encoded_body_is_accepted(auto_sandbox, http):
@@ -93,12 +99,14 @@ def test_http_basic_client_authentication_is_accepted(auto_sandbox, http):
 
 
 def test_basic_credentials_are_form_decoded():
-    with Sandbox(auto_approve=True, client_id="id:with space", client_secret="s&cret=") as sb:
-        with requests.Session() as http:
-            code = get_code(sb, http)
-            headers = basic("id%3Awith+space", "s%26cret%3D")
-            response = http.post(sb.base_url + TOKEN_PATH, json=code_fields(sb, code), headers=headers)
-            assert response.status_code == 200
+    with (
+        Sandbox(auto_approve=True, client_id="id:with space", client_secret="s&cret=") as sb,
+        requests.Session() as http,
+    ):
+        code = get_code(sb, http)
+        headers = basic("id%3Awith+space", "s%26cret%3D")
+        response = http.post(sb.base_url + TOKEN_PATH, json=code_fields(sb, code), headers=headers)
+        assert response.status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -166,6 +174,12 @@ def test_unreadable_bodies_are_validation_errors(auto_sandbox, http, data, conte
     assert response.json()["errorCode"] == "ValidationError"
 
 
+def test_null_json_fields_count_as_absent(auto_sandbox, http):
+    code = get_code(auto_sandbox, http)
+    response = exchange(auto_sandbox, http, code, code_verifier=None)
+    assert response.status_code == 200
+
+
 def test_the_token_endpoint_only_accepts_post(auto_sandbox, http):
     assert http.get(auto_sandbox.base_url + TOKEN_PATH).status_code == 405
 
@@ -189,13 +203,26 @@ def test_reusing_a_code_revokes_the_grant_issued_from_it(auto_sandbox, http):
     issued = exchange(auto_sandbox, http, code).json()
     exchange(auto_sandbox, http, code)
     assert auto_sandbox.live_grants()[0]["revoked"] is True
-    api = http.get(auto_sandbox.base_url + "/users/v1/member", headers=bearer(issued["access_token"]))
+    api = http.get(
+        auto_sandbox.base_url + "/users/v1/member", headers=bearer(issued["access_token"])
+    )
     assert api.status_code == 401
     refresh = http.post(
         auto_sandbox.base_url + TOKEN_PATH,
-        json=client_body(auto_sandbox, grant_type="refresh_token", refresh_token=issued["refresh_token"]),
+        json=client_body(
+            auto_sandbox, grant_type="refresh_token", refresh_token=issued["refresh_token"]
+        ),
     )
     assert refresh.json()["errorCode"] == "InvalidRefreshToken"
+
+
+def test_a_failed_exchange_still_consumes_the_code(auto_sandbox, http):
+    code = get_code(auto_sandbox, http)
+    assert (
+        exchange(auto_sandbox, http, code, redirect_uri="http://localhost/other").status_code == 403
+    )
+    assert exchange(auto_sandbox, http, code).status_code == 403
+    assert auto_sandbox.live_grants() == []
 
 
 def test_a_code_expires_after_300_seconds(auto_sandbox, http, clock):
@@ -254,7 +281,9 @@ def test_stale_codes_are_forgotten_eventually(auto_sandbox, http, clock):
     old = get_code(auto_sandbox, http)
     clock.advance(CODE_TTL * 10 + 1)
     get_code(auto_sandbox, http)
-    assert exchange(auto_sandbox, http, old).json()["errorMessage"] == "authorization code is unknown"
+    assert (
+        exchange(auto_sandbox, http, old).json()["errorMessage"] == "authorization code is unknown"
+    )
 
 
 def test_the_sandbox_clock_defaults_to_real_time(http):
