@@ -91,11 +91,16 @@ def current_token(account_id: int, *, sleep: Sleep | None = None) -> str:
     it needs the user to connect again.
     """
     config = app_settings()
-    row = (
-        CoolSMSAccount.objects.filter(pk=account_id)
-        .values_list("access_token", "expires_at", "status")
-        .first()
-    )
+    using = _database_for_write()
+    # Read where refreshes write: a replica could still hold a token just rotated away. On
+    # SQLite the read also waits for a refresh of this account running in another thread.
+    with local_lock(account_id, using):
+        row = (
+            CoolSMSAccount.objects.using(using)
+            .filter(pk=account_id)
+            .values_list("access_token", "expires_at", "status")
+            .first()
+        )
     if row is None:
         raise NotConnected("The CoolSMS connection no longer exists.")
     token, expires_at, status = row
