@@ -13,6 +13,7 @@ import re
 import secrets
 import string
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
@@ -30,6 +31,8 @@ from .users import SandboxUser
 CODE_TTL = 300
 #: How long a consent page's nonce stays valid, in seconds.
 NONCE_TTL = 600
+#: How many requests :meth:`SandboxState.requests_seen` remembers (the newest ones).
+MAX_REQUESTS_KEPT = 10_000
 #: The grant types counted by :meth:`SandboxState.token_calls`.
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
@@ -74,6 +77,11 @@ class AccessTokenRecord:
     forced_expired: bool = False
 
 
+def _same(left: str, right: str) -> bool:
+    """Compare two secrets in constant time; any text, not only ASCII."""
+    return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))
+
+
 def s256(verifier: str) -> str:
     """Return the PKCE S256 challenge for ``verifier``."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
@@ -114,7 +122,7 @@ class SandboxState:
             self._sessions: dict[str, str] = {}
             self._nonces: dict[str, tuple[str, str, float]] = {}
             self._messages: list[dict[str, Any]] = []
-            self._requests: list[dict[str, Any]] = []
+            self._requests: deque[dict[str, Any]] = deque(maxlen=MAX_REQUESTS_KEPT)
             self._token_calls = dict.fromkeys(GRANT_TYPES, 0)
             self.faults.clear()
 
@@ -130,9 +138,7 @@ class SandboxState:
         """Return a new session id when ``login`` and ``password`` match a user."""
         with self.lock:
             for user in self.users.values():
-                same_login = hmac.compare_digest(user.login.encode(), login.encode())
-                same_password = hmac.compare_digest(user.password.encode(), password.encode())
-                if same_login and same_password:
+                if _same(user.login, login) and _same(user.password, password):
                     session_id = secrets.token_urlsafe(32)
                     self._sessions[session_id] = user.member_id
                     return session_id
@@ -152,8 +158,11 @@ class SandboxState:
     def issue_nonce(self, session_id: str, fingerprint: str) -> str:
         """Return a single-use nonce for a consent page shown in ``session_id``."""
         with self.lock:
+            now = self.now()
+            for stale in [n for n, issued in self._nonces.items() if now - issued[2] > NONCE_TTL]:
+                del self._nonces[stale]
             nonce = secrets.token_urlsafe(24)
-            self._nonces[nonce] = (session_id, fingerprint, self.now())
+            self._nonces[nonce] = (session_id, fingerprint, now)
             return nonce
 
     def consume_nonce(self, nonce: str, session_id: str, fingerprint: str) -> bool:
@@ -162,8 +171,11 @@ class SandboxState:
             issued = self._nonces.pop(nonce, None)
             if issued is None:
                 return False
-            same_session = hmac.compare_digest(issued[0], session_id)
-            return same_session and issued[1] == fingerprint and self.now() - issued[2] <= NONCE_TTL
+            return (
+                _same(issued[0], session_id)
+                and issued[1] == fingerprint
+                and self.now() - issued[2] <= NONCE_TTL
+            )
 
     # -- authorization codes ---------------------------------------------------------------
 
@@ -201,7 +213,7 @@ class SandboxState:
                     self._revoke_grant(self._grants[record.grant_id])
                 raise invalid_grant("authorization code was already used; its grant is revoked")
             record.used = True
-            if not hmac.compare_digest(record.client_id, client_id):
+            if not _same(record.client_id, client_id):
                 raise invalid_grant("authorization code was issued to another client")
             if self.now() - record.created > CODE_TTL:
                 raise invalid_grant("authorization code has expired")
@@ -229,7 +241,7 @@ class SandboxState:
             return
         if verifier is None:
             raise invalid_grant("code_verifier is required for this authorization code")
-        if not _VERIFIER.fullmatch(verifier) or not hmac.compare_digest(s256(verifier), challenge):
+        if not _VERIFIER.fullmatch(verifier) or not _same(s256(verifier), challenge):
             raise invalid_grant("code_verifier does not match the code_challenge")
 
     # -- refresh ---------------------------------------------------------------------------
@@ -243,7 +255,7 @@ class SandboxState:
                 raise SandboxError(400, "InvalidRefreshToken", "refresh token is unknown")
             if grant.revoked:
                 raise SandboxError(400, "InvalidRefreshToken", "refresh token has been revoked")
-            if not hmac.compare_digest(grant.client_id, client_id):
+            if not _same(grant.client_id, client_id):
                 raise invalid_grant("refresh token was issued to another client")
             if refresh_token != grant.refresh_token:
                 # RFC 9700 §4.14.2: reuse of a rotated-away token revokes the whole grant.

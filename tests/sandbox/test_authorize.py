@@ -297,3 +297,20 @@ def test_a_missing_redirect_uri_falls_back_to_the_first_registered_one():
         code = callback_params(response)["code"]
         token = exchange(sb, http, code, redirect_uri="https://shop.example/cb")
         assert token.status_code == 200
+
+
+def test_expired_consent_nonces_are_forgotten_when_new_ones_are_issued(sandbox, http, clock):
+    old_form = consent_form(sandbox, http)
+    clock.advance(601)
+    assert "consent-form" in parse_page(authorize(sandbox, http).text).forms
+    assert len(sandbox._state._nonces) == 1
+    assert decide(sandbox, http, old_form, "approve").status_code == 400
+
+
+def test_a_non_ascii_session_cookie_is_simply_not_signed_in(sandbox, http):
+    response = http.get(
+        sandbox.base_url + AUTHORIZE_PATH,
+        params=authorize_params(sandbox),
+        headers={"Cookie": f"{SESSION_COOKIE}=caf\u00e9"},
+    )
+    assert "login-form" in parse_page(response.text).forms

@@ -141,3 +141,13 @@ def test_the_index_page_lists_users_and_messages(auto_sandbox, http):
 def test_the_index_page_says_when_no_message_was_sent(auto_sandbox, http):
     assert "None yet" in http.get(auto_sandbox.base_url + "/").text
     assert http.post(auto_sandbox.base_url + "/").status_code == 405
+
+
+def test_only_the_newest_requests_are_kept(auto_sandbox, http, monkeypatch):
+    from coolsms_oauth_django.sandbox import state
+
+    monkeypatch.setattr(state, "MAX_REQUESTS_KEPT", 2)
+    auto_sandbox.reset()
+    for path in ("/a", "/b", "/c"):
+        http.get(auto_sandbox.base_url + path)
+    assert [seen["path"] for seen in auto_sandbox.requests_seen()] == ["/b", "/c"]
