@@ -39,9 +39,11 @@ def require_vendor(vendor: str) -> None:
 
 @pytest.fixture
 def rotating_sandbox() -> Iterator[Sandbox]:
-    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
-        with override_settings(COOLSMS_OAUTH=sandbox_settings(running)):
-            yield running
+    with (
+        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running,
+        override_settings(COOLSMS_OAUTH=sandbox_settings(running)),
+    ):
+        yield running
 
 
 def check_round(sandbox: Sandbox, account: CoolSMSAccount, tokens: list[str], calls: int) -> None:
@@ -111,7 +113,7 @@ def run_stampede_across_processes(sandbox: Sandbox, database: str) -> None:
     finally:
         workers.close()
     assert CoolSMSAccount.objects.get(pk=account.pk).is_active
-    print(  # noqa: T201 - the figures the report quotes
+    print(
         f"\n{database}: {ROUNDS} rounds x {PROCESSES} processes x {THREADS} threads, "
         f"{sandbox.token_calls()['refresh_token']} refresh calls, "
         f"{time.monotonic() - started:.2f}s"
