@@ -139,23 +139,24 @@ def refresh_account(
     attempts = max(config.refresh_retries, 0) + 1
     owned = http is None
     client = create_session() if http is None else http
+    failures = 0
     try:
-        for attempt in range(attempts):
+        while True:
             try:
                 return _attempt(account_id, reason, config, client)
             except TokenRefreshError as err:
-                if attempt + 1 == attempts:
+                failures += 1
+                if failures == attempts:
                     _remember_error(account_id, str(err))
                     raise TokenRefreshError(
                         f"Refreshing the CoolSMS token failed {attempts} times; try again later.",
                         status=err.status,
                         error_code=err.error_code,
                     ) from err
-                pause(config.refresh_backoff * 2**attempt)
+                pause(config.refresh_backoff * 2 ** (failures - 1))
     finally:
         if owned:
             client.close()
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: requests.Session) -> str:

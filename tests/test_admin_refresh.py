@@ -60,4 +60,7 @@ def test_refresh_now_reports_failures_and_shows_the_last_error(
     assert CoolSMSAccount.objects.get(pk=bad.pk).status == CoolSMSAccount.NEEDS_RECONNECT
     change = admin_client.get(f"{CHANGELIST}{bad.pk}/change/").content.decode()
     assert "InvalidGrant" in change
-    assert "Last refreshed at" in change or "last refreshed at" in change.lower()
+    assert "last refreshed at" in change.lower()
+    again = refresh_now(admin_client, bad).content.decode()
+    assert "refreshed." not in again
+    assert "1 CoolSMS account could not be refreshed" in again

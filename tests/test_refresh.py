@@ -452,3 +452,9 @@ def test_local_lock_is_shared_by_threads_for_one_account() -> None:
         order.append("waiter")
     thread.join()
     assert order == ["other account", "holder", "waiter"]
+
+
+def test_local_lock_is_a_no_op_where_rows_can_be_locked(monkeypatch: Any) -> None:
+    monkeypatch.setattr(connection.features, "has_select_for_update", True)
+    with refresh.local_lock(1, "default"), refresh.local_lock(1, "default"):
+        pass  # no deadlock: the database's row lock does the work

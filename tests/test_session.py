@@ -412,3 +412,11 @@ def test_a_connection_deleted_while_the_session_lives_is_not_connected(
     CoolSMSAccount.objects.filter(pk=session.account_id).delete()
     with pytest.raises(NotConnected):
         session.get_balance()
+
+
+@responses.activate
+def test_an_upload_is_not_sent_twice(session: CoolSMSSession) -> None:
+    responses.post(FAKE_BASE + "/storage/v1/files", status=401)
+    with session.post("/storage/v1/files", files={"file": ("a.txt", b"x")}) as answer:
+        assert answer.status_code == 401
+    assert len(responses.calls) == 1
