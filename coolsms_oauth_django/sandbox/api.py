@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..endpoints import BALANCE_PATH, MEMBER_PATH, SEND_MESSAGE_PATH, USERPROFILE_PATH
 from .errors import unauthorized
 from .messages import parse_message
 from .state import SandboxState
@@ -81,10 +82,10 @@ def _send(request: Request, state: SandboxState, user: SandboxUser) -> dict[str,
 
 
 API_ROUTES: dict[str, ApiRoute] = {
-    "/oauth2/v1/userprofile": ApiRoute("GET", "users:read", _profile),
-    "/users/v1/member": ApiRoute("GET", "users:read", _member),
-    "/cash/v1/balance": ApiRoute("GET", "cash:read", _balance),
-    "/messages/v4/send": ApiRoute("POST", "message:write", _send),
+    USERPROFILE_PATH: ApiRoute("GET", "users:read", _profile),
+    MEMBER_PATH: ApiRoute("GET", "users:read", _member),
+    BALANCE_PATH: ApiRoute("GET", "cash:read", _balance),
+    SEND_MESSAGE_PATH: ApiRoute("POST", "message:write", _send),
 }
 
 

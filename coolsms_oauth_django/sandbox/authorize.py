@@ -8,9 +8,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from ..endpoints import AUTHORIZE_PATH
 from .config import SandboxConfig, redirect_uri_problem
 from .errors import SandboxError, validation_error
-from .pages import AUTHORIZE_PATH, consent_page, login_page
+from .pages import consent_page, login_page
 from .scopes import parse_scopes, unknown_scopes
 from .state import SandboxState
 from .users import SandboxUser

@@ -6,10 +6,9 @@ from collections.abc import Iterable
 from html import escape
 from typing import Any
 
+from ..endpoints import AUTHORIZE_PATH
 from .scopes import APP_SCOPES
 from .users import SandboxUser
-
-AUTHORIZE_PATH = "/oauth2/v1/authorize"
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Apple SD Gothic Neo","Malgun Gothic",sans-serif;

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from .. import endpoints
+
 
 class ScopeDescription(NamedTuple):
     """What a scope lets an app do, in Korean and in English."""
@@ -12,8 +14,7 @@ class ScopeDescription(NamedTuple):
     english: str
 
 
-#: Every documented app scope, in the order of the CoolSMS scope reference.
-APP_SCOPES: dict[str, ScopeDescription] = {
+_DESCRIPTIONS: dict[str, ScopeDescription] = {
     "users:read": ScopeDescription("회원 정보 조회", "Read your member profile"),
     "accounts:read": ScopeDescription("계정 정보 조회", "Read your account details"),
     "senderid:read": ScopeDescription("발신번호 조회", "Read your sender numbers"),
@@ -35,6 +36,11 @@ APP_SCOPES: dict[str, ScopeDescription] = {
     "kakao:write": ScopeDescription(
         "카카오 채널 및 템플릿 관리", "Manage Kakao channels, templates"
     ),
+}
+
+#: Every documented app scope (``endpoints.APP_SCOPES``, in its order) with its description.
+APP_SCOPES: dict[str, ScopeDescription] = {
+    scope: _DESCRIPTIONS[scope] for scope in endpoints.APP_SCOPES
 }
 
 

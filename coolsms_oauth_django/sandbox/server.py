@@ -11,15 +11,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..endpoints import AUTHORIZE_PATH, TOKEN_PATH
 from .api import API_ROUTES, handle_api
 from .authorize import handle_authorize
 from .control import CONTROL_PREFIX, handle_control
 from .errors import SandboxError
 from .faults import Fault
-from .pages import AUTHORIZE_PATH, index_page
+from .pages import index_page
 from .redact import redact_body, redact_headers, redact_query
 from .state import SandboxState
-from .token import TOKEN_PATH, handle_token, peek_grant_type
+from .token import handle_token, peek_grant_type
 from .web import Request, Response, error_response, html_response, method_not_allowed
 
 logger = logging.getLogger(__name__)

@@ -12,8 +12,6 @@ from .errors import SandboxError, validation_error
 from .state import SandboxState
 from .web import FORM_TYPE, Request, Response, json_response, method_not_allowed
 
-TOKEN_PATH = "/oauth2/v1/access_token"
-
 
 def _invalid_client(message: str) -> SandboxError:
     return SandboxError(400, "InvalidClient", message)

@@ -8,10 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from coolsms_oauth_django.endpoints import AUTHORIZE_PATH, TOKEN_PATH
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.sandbox.authorize import SESSION_COOKIE
-from coolsms_oauth_django.sandbox.pages import AUTHORIZE_PATH
-from coolsms_oauth_django.sandbox.token import TOKEN_PATH
 
 REDIRECT_URI = "http://localhost:8000/coolsms/callback/"
 SCOPES = "users:read cash:read message:write"
