@@ -12,7 +12,6 @@ from urllib.parse import parse_qs, urlsplit
 import jwt
 import pytest
 import responses
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
@@ -139,9 +138,7 @@ def csrf_token(client: Client) -> str:
 def start_flow(client: Client, next_url: str = "/") -> dict[str, str]:
     """POST the connect form; return the authorize URL's query parameters."""
     token = csrf_token(client)
-    response = client.post(
-        "/coolsms/connect/", {"next": next_url, "csrfmiddlewaretoken": token}
-    )
+    response = client.post("/coolsms/connect/", {"next": next_url, "csrfmiddlewaretoken": token})
     assert response.status_code == 302, response.status_code
     query = parse_qs(urlsplit(response["Location"]).query, strict_parsing=True)
     return {key: values[0] for key, values in query.items()}

@@ -95,8 +95,13 @@ def test_sc01_state_has_at_least_128_bits_and_never_repeats() -> None:
     session = SessionStore()
     states = {
         state.begin(
-            session, user_pk=1, next_url="/", redirect_uri=CALLBACK, code_verifier=None,
-            ttl=600, limit=5,
+            session,
+            user_pk=1,
+            next_url="/",
+            redirect_uri=CALLBACK,
+            code_verifier=None,
+            ttl=600,
+            limit=5,
         ).state
         for _ in range(1000)
     }
@@ -106,8 +111,13 @@ def test_sc01_state_has_at_least_128_bits_and_never_repeats() -> None:
     with mock.patch("coolsms_oauth_django.state.secrets.token_urlsafe") as token_urlsafe:
         token_urlsafe.return_value = "x" * 43
         state.begin(
-            session, user_pk=1, next_url="/", redirect_uri=CALLBACK, code_verifier=None,
-            ttl=600, limit=5,
+            session,
+            user_pk=1,
+            next_url="/",
+            redirect_uri=CALLBACK,
+            code_verifier=None,
+            ttl=600,
+            limit=5,
         )
     token_urlsafe.assert_called_once_with(32)
 
@@ -449,9 +459,7 @@ def test_sc15_iss_must_equal_the_configured_issuer(
     logged_in: Client, coolsms: responses.RequestsMock
 ) -> None:
     params = start_flow(logged_in)
-    response = callback(
-        logged_in, code="code-1", state=params["state"], iss="https://evil.example"
-    )
+    response = callback(logged_in, code="code-1", state=params["state"], iss="https://evil.example")
     assert response.status_code == 400
     assert calls_to(coolsms, TOKEN_URL) == []
     params = start_flow(logged_in)
@@ -543,9 +551,7 @@ def test_connecting_again_updates_the_one_connection(
 def test_profile_failure_keeps_the_tokens_and_records_the_error(
     logged_in: Client, coolsms: responses.RequestsMock
 ) -> None:
-    coolsms.replace(
-        responses.GET, PROFILE_URL, status=500, json={"errorCode": "InternalError"}
-    )
+    coolsms.replace(responses.GET, PROFILE_URL, status=500, json={"errorCode": "InternalError"})
     params = start_flow(logged_in)
     response = callback(logged_in, code="code-1", state=params["state"])
     assert response.status_code == 302
@@ -626,7 +632,9 @@ def test_disconnect_deletes_the_tokens_and_fires_account_disconnected(
     assert received[0]["member_id"] == PROFILE["memberId"]
 
 
-def test_disconnect_needs_the_csrf_token(logged_in: Client, coolsms: responses.RequestsMock) -> None:
+def test_disconnect_needs_the_csrf_token(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
     params = start_flow(logged_in)
     callback(logged_in, code="code-1", state=params["state"])
     assert logged_in.post("/coolsms/disconnect/").status_code == 403

@@ -24,12 +24,12 @@ def po_entries(path: Path) -> dict[str, str]:
     entries: dict[str, str] = {}
     current: dict[str, str] = {}
     key = ""
-    for line in path.read_text(encoding="utf-8").splitlines() + [""]:
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
         if line.startswith(("msgid ", "msgid_plural ", "msgstr ", "msgstr[0] ")):
             key, _, rest = line.partition(" ")
-            current[key] = eval(rest)  # noqa: S307 - a quoted string from our own file
+            current[key] = eval(rest)
         elif line.startswith('"') and key:
-            current[key] += eval(line)  # noqa: S307
+            current[key] += eval(line)
         elif not line.strip():
             if current.get("msgid"):
                 entries[current["msgid"]] = current.get("msgstr", current.get("msgstr[0]", ""))
@@ -62,8 +62,11 @@ def test_the_catalog_covers_every_translatable_string_in_the_code(tmp_path: Path
         cwd=copy,
         check=True,
         capture_output=True,
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings",
-             "PYTHONPATH": str(PACKAGE.parent)},
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "PYTHONPATH": str(PACKAGE.parent),
+        },
     )
     fresh = po_entries(copy / "locale/ko/LC_MESSAGES/django.po")
     shipped = po_entries(LOCALE / "ko/LC_MESSAGES/django.po")

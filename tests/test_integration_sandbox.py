@@ -127,9 +127,7 @@ def test_login_and_consent_pages_then_approve(
     )
 
 
-def test_deny_at_the_sandbox_stores_nothing(
-    logged_in: Client, manual_sandbox: Sandbox
-) -> None:
+def test_deny_at_the_sandbox_stores_nothing(logged_in: Client, manual_sandbox: Sandbox) -> None:
     token = csrf_token(logged_in)
     location = logged_in.post("/coolsms/connect/", {"csrfmiddlewaretoken": token})["Location"]
     redirect = consent(manual_sandbox, location, "deny")

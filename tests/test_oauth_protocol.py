@@ -126,9 +126,7 @@ def test_sc18_plain_http_is_allowed_with_debug_or_on_loopback(settings: Any) -> 
 @pytest.mark.parametrize(
     "url", ["https://127.0.0.1@evil.example", "https://user:pw@api.coolsms.co.kr"]
 )
-def test_sc18_urls_with_userinfo_are_refused_at_configuration_time(
-    settings: Any, url: str
-) -> None:
+def test_sc18_urls_with_userinfo_are_refused_at_configuration_time(settings: Any, url: str) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "TOKEN_URL": url}
     with pytest.raises(ConfigurationError, match="user information"):
         app_settings()
@@ -192,15 +190,21 @@ def test_sc19_unknown_fields_are_ignored() -> None:
     [
         (502, "<html><body>Bad gateway</body></html>", "text/html", TokenRefreshError),
         (503, "", "text/plain", TokenRefreshError),
-        (500, '{"errorCode":"InternalError","errorMessage":"x"}', "application/json",
-         TokenRefreshError),
-        (403, '{"errorCode":"InvalidGrant","errorMessage":"x"}', "application/json",
-         InvalidGrant),
+        (
+            500,
+            '{"errorCode":"InternalError","errorMessage":"x"}',
+            "application/json",
+            TokenRefreshError,
+        ),
+        (403, '{"errorCode":"InvalidGrant","errorMessage":"x"}', "application/json", InvalidGrant),
         (400, '{"errorCode":"InvalidRefreshToken"}', "application/json", InvalidGrant),
-        (400, '{"error":"invalid_grant","error_description":"gone"}', "application/json",
-         InvalidGrant),
-        (400, '{"errorCode":"InvalidClient","errorMessage":"x"}', "application/json",
-         TokenError),
+        (
+            400,
+            '{"error":"invalid_grant","error_description":"gone"}',
+            "application/json",
+            InvalidGrant,
+        ),
+        (400, '{"errorCode":"InvalidClient","errorMessage":"x"}', "application/json", TokenError),
         (200, "<html>not json</html>", "text/html", TokenError),
         (200, "", "application/json", TokenError),
     ],
@@ -273,9 +277,7 @@ def test_expiry_comes_from_expires_in_first() -> None:
 
 def test_sc26_expiry_comes_from_the_jwt_exp_claim() -> None:
     exp = int((NOW + timedelta(hours=3)).timestamp())
-    assert parse(token_body(access_token=make_jwt(exp=exp))).expires_at == NOW + timedelta(
-        hours=3
-    )
+    assert parse(token_body(access_token=make_jwt(exp=exp))).expires_at == NOW + timedelta(hours=3)
 
 
 def test_sc26_expiry_comes_from_the_jwt_expire_at_claim() -> None:

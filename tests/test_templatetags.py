@@ -35,7 +35,10 @@ def test_button_is_a_post_form_with_the_csrf_token(user: AbstractBaseUser) -> No
 def test_button_shows_connected_and_a_disconnect_button(user: AbstractBaseUser) -> None:
     now = clock.now()
     CoolSMSAccount.objects.create(
-        user=user, member_id="MEM1", access_token="a", expires_at=now + timedelta(hours=1),
+        user=user,
+        member_id="MEM1",
+        access_token="a",
+        expires_at=now + timedelta(hours=1),
         connected_at=now,
     )
     html = render(user)
@@ -47,7 +50,10 @@ def test_button_shows_connected_and_a_disconnect_button(user: AbstractBaseUser) 
 def test_button_offers_reconnect_when_needed(user: AbstractBaseUser) -> None:
     now = clock.now()
     CoolSMSAccount.objects.create(
-        user=user, access_token="a", expires_at=now, connected_at=now,
+        user=user,
+        access_token="a",
+        expires_at=now,
+        connected_at=now,
         status=CoolSMSAccount.NEEDS_RECONNECT,
     )
     html = render(user)
