@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: test lint types pytest pytest-sqlite pytest-postgres coverage matrix demo clean
+.PHONY: test lint types pytest pytest-sqlite pytest-postgres pytest-mysql coverage matrix demo clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,18 +22,21 @@ lint: $(STAMP)
 types: $(STAMP)
 	$(BIN)/mypy coolsms_oauth_django
 
-# The suite runs on SQLite, then the tests that need PostgreSQL run against the local server;
-# coverage is combined over both runs and checked once at the end.
+# The suite runs on SQLite, then the tests that need a database server run against the local
+# PostgreSQL and MariaDB; coverage is combined over the runs and checked once at the end.
 pytest-sqlite: $(STAMP)
 	$(PYTEST) -m "not postgres and not mysql" --cov --cov-report= --cov-fail-under=0
 
 pytest-postgres: $(STAMP)
 	COOLSMS_TEST_DATABASE=postgres $(PYTEST) -m postgres --cov --cov-append --cov-report= --cov-fail-under=0
 
+pytest-mysql: $(STAMP)
+	COOLSMS_TEST_DATABASE=mysql $(PYTEST) -m mysql --cov --cov-append --cov-report= --cov-fail-under=0
+
 coverage: $(STAMP)
 	$(BIN)/coverage report
 
-pytest: pytest-sqlite pytest-postgres coverage
+pytest: pytest-sqlite pytest-postgres pytest-mysql coverage
 
 test: lint types pytest
 

@@ -46,20 +46,27 @@ def _reachable(host: str, port: int) -> bool:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Skip database-server tests that cannot run here, saying why; never skip under CI."""
+    """Skip database-server tests that cannot run here, saying why; never skip under CI.
+
+    A test marked ``postgres`` and/or ``mysql`` runs when ``COOLSMS_TEST_DATABASE`` selects one
+    of its servers (``make test`` runs each server's pass).
+    """
     selected = os.environ.get("COOLSMS_TEST_DATABASE", "sqlite")
-    for marker, (host, port) in SERVERS.items():
-        marked = [item for item in items if marker in item.keywords]
-        if not marked:
+    reachable: dict[str, bool] = {}
+    for item in items:
+        wanted = [marker for marker in SERVERS if marker in item.keywords]
+        if not wanted:
             continue
-        if selected != marker:
-            reason = f"needs COOLSMS_TEST_DATABASE={marker} (make test runs it)"
-        elif _reachable(host, port) or os.environ.get("CI") == "true":
-            continue
+        if selected not in wanted:
+            reason = f"needs COOLSMS_TEST_DATABASE={' or '.join(wanted)} (make test runs it)"
         else:
-            reason = f"{marker} is not reachable at {host}:{port}"
-        for item in marked:
-            item.add_marker(pytest.mark.skip(reason=reason))
+            if selected not in reachable:
+                reachable[selected] = _reachable(*SERVERS[selected])
+            if reachable[selected] or os.environ.get("CI") == "true":
+                continue
+            host, port = SERVERS[selected]
+            reason = f"{selected} is not reachable at {host}:{port}"
+        item.add_marker(pytest.mark.skip(reason=reason))
 
 
 def make_jwt(**claims: Any) -> str:

@@ -63,6 +63,11 @@ if _database == "postgres":
         }
     }
 elif _database == "mysql":
+    # PyMySQL (pure Python) stands in for mysqlclient, which needs client headers to build.
+    import pymysql
+
+    pymysql.version_info = (2, 2, 1, "final", 0)  # the mysqlclient version Django asks for
+    pymysql.install_as_MySQLdb()
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.mysql",

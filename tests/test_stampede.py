@@ -138,3 +138,12 @@ def test_sc27_one_refresh_across_threads_in_one_process(rotating_sandbox: Sandbo
         tokens = stampede_worker.call_from_threads(account.pk, THREADS, barrier)
         assert len(tokens) == THREADS
         check_round(rotating_sandbox, account, tokens, calls=number)
+
+
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_sc27_one_refresh_across_processes_and_threads_on_mariadb(
+    rotating_sandbox: Sandbox,
+) -> None:
+    require_vendor("mysql")
+    run_stampede_across_processes(rotating_sandbox, "mysql")

@@ -1,7 +1,8 @@
-"""Storage and the connect flow's transaction on PostgreSQL (run by ``make test``)."""
+"""Storage and the connect flow's transaction on PostgreSQL and MariaDB (``make test`` runs both)."""
 
 from __future__ import annotations
 
+import os
 import threading
 from datetime import timedelta
 
@@ -16,7 +17,7 @@ from coolsms_oauth_django.oauth import TokenSet
 
 from .conftest import ACCESS_TOKEN, PROFILE, REFRESH_TOKEN
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
 
 def tokens() -> TokenSet:
@@ -29,11 +30,12 @@ def tokens() -> TokenSet:
     )
 
 
-def test_runs_on_postgresql() -> None:
-    assert connection.vendor == "postgresql"
+def test_runs_on_the_selected_server() -> None:
+    expected = {"postgres": "postgresql", "mysql": "mysql"}[os.environ["COOLSMS_TEST_DATABASE"]]
+    assert connection.vendor == expected
 
 
-def test_sc21_postgresql_columns_hold_no_plaintext(user: AbstractBaseUser) -> None:
+def test_sc21_server_columns_hold_no_plaintext(user: AbstractBaseUser) -> None:
     account = accounts.save_connection(user, tokens(), profile=PROFILE)
     with connection.cursor() as cursor:
         cursor.execute(
