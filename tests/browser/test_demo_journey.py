@@ -260,6 +260,26 @@ def test_connect_send_and_disconnect(demo: Demo, new_page: Any) -> None:
     assert page.locator("#balance-amount").inner_text() == "10,000 KRW"
     assert demo.stored_connections() == [("demo", SANDBOX_MEMBER_ID, "active")]
 
+    # CoolSMS not answering (a dropped connection) is a notice on the page, not an error page.
+    demo.sandbox("faults", {"path": "/cash/v1/balance", "drop": True})
+    response = page.reload()
+    assert response is not None and response.status == 200
+    assert "could not be reached" in page.locator("#problem").inner_text()
+    assert page.locator("#profile-name").inner_text() == "김쿨문"
+    # And an error answer is named.
+    demo.sandbox(
+        "faults",
+        {
+            "path": "/users/v1/member",
+            "status": 500,
+            "body": {"errorCode": "InternalError", "errorMessage": "Try again later"},
+        },
+    )
+    page.reload()
+    assert "InternalError Try again later" in page.locator("#problem").inner_text()
+    page.reload()
+    assert page.locator("#problem").count() == 0
+
     page.fill("#id_to", "01012345678")
     page.fill("#id_text", "Your order has shipped.")
     page.click("#send-submit")
