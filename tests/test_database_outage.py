@@ -1,0 +1,148 @@
+"""The database going away during a callback or a refresh.
+
+A failing write rolls the whole transaction back: nothing half-written, the stored tokens as
+they were, and the next attempt (once the database is back) works. An unreachable database
+stops a refresh before the token endpoint is called, so no refresh token is spent on an
+answer that could not be saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DatabaseError
+from django.test import Client, override_settings
+
+from coolsms_oauth_django import get_coolsms_session, refresh
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.sandbox import Sandbox
+
+from .conftest import start_flow
+from .conftest_session import connect, expire, sandbox_settings, stored_tokens
+from .reliability_helpers import (
+    authorize,
+    code_of,
+    debug_logging,
+    failing_writes,
+    leaked,
+    reset_debug_cursors,
+    site_path,
+    unreachable_table,
+)
+
+pytestmark = pytest.mark.django_db
+
+TABLE = CoolSMSAccount._meta.db_table
+
+
+@pytest.fixture
+def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    with Sandbox(auto_approve=True) as running:
+        coolsms = sandbox_settings(running)
+        with override_settings(COOLSMS_OAUTH=coolsms):
+            debug_logging(caplog)
+            try:
+                yield running
+            finally:
+                reset_debug_cursors()
+
+
+@pytest.fixture
+def site(logged_in: Client) -> Client:
+    """The logged-in browser, receiving server errors as pages rather than exceptions."""
+    logged_in.raise_request_exception = False
+    return logged_in
+
+
+@pytest.mark.parametrize("outage", [failing_writes, unreachable_table], ids=["write", "all"])
+def test_callback_with_the_database_failing_answers_a_server_error_and_stores_nothing(
+    outage: object,
+    site: Client,
+    user: AbstractBaseUser,
+    sandbox: Sandbox,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    location = authorize(sandbox, start_flow(site))
+    with outage(TABLE) as refused:  # type: ignore[operator]
+        response = site.get(site_path(location))
+    assert refused, "the outage was hit"
+    # Django's own server-error page; the failure is logged to django.request.
+    assert response.status_code == 500
+    assert not CoolSMSAccount.objects.exists()
+    assert any(record.name == "django.request" for record in caplog.records)
+    assert leaked([code_of(location), sandbox.client_secret], [caplog.text]) == []
+
+
+def test_callback_failing_at_the_save_keeps_an_existing_connection_whole(
+    site: Client, user: AbstractBaseUser, sandbox: Sandbox
+) -> None:
+    account = connect(user, sandbox)
+    before = stored_tokens(account)
+    location = authorize(sandbox, start_flow(site))
+    with failing_writes(TABLE):
+        assert site.get(site_path(location)).status_code == 500
+    assert stored_tokens(account) == before
+    assert CoolSMSAccount.objects.get(pk=account.pk).is_active
+
+
+@pytest.mark.parametrize("outage", [failing_writes, unreachable_table], ids=["write", "all"])
+def test_after_a_database_outage_a_new_connect_flow_works(
+    outage: object, site: Client, user: AbstractBaseUser, sandbox: Sandbox
+) -> None:
+    location = authorize(sandbox, start_flow(site))
+    with outage(TABLE):  # type: ignore[operator]
+        site.get(site_path(location))
+
+    retried = authorize(sandbox, start_flow(site))
+    response = site.get(site_path(retried))
+
+    assert response.status_code == 302
+    assert CoolSMSAccount.objects.get(user=user).member_id == sandbox.default_user.member_id
+
+
+def test_refresh_failing_at_the_save_raises_a_database_error_and_keeps_the_tokens(
+    user: AbstractBaseUser, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = connect(user, sandbox)
+    expire(account)
+    before = stored_tokens(account)
+
+    with failing_writes(TABLE) as refused, pytest.raises(DatabaseError) as caught:
+        refresh.refresh_account(account.pk)
+
+    assert "UPDATE" in refused
+    assert sandbox.token_calls()["refresh_token"] == 1
+    assert stored_tokens(account) == before
+    assert leaked([*before, sandbox.client_secret], [caplog.text, str(caught.value)]) == []
+
+
+def test_after_a_refresh_lost_to_the_database_the_next_call_refreshes_again(
+    user: AbstractBaseUser, sandbox: Sandbox
+) -> None:
+    account = connect(user, sandbox)
+    expire(account)
+    before = stored_tokens(account)
+    with failing_writes(TABLE), pytest.raises(DatabaseError):
+        refresh.refresh_account(account.pk)
+
+    balance = get_coolsms_session(user).get_balance()
+
+    assert balance["balance"] == sandbox.default_user.balance
+    assert sandbox.token_calls()["refresh_token"] == 2
+    access, refresh_token = stored_tokens(account)
+    assert access != before[0] and refresh_token == before[1]
+
+
+def test_refresh_with_the_database_unreachable_never_calls_the_token_endpoint(
+    user: AbstractBaseUser, sandbox: Sandbox
+) -> None:
+    account = connect(user, sandbox)
+    expire(account)
+    with unreachable_table(TABLE), pytest.raises(DatabaseError):
+        get_coolsms_session(user).get_balance()
+    with unreachable_table(TABLE), pytest.raises(DatabaseError):
+        refresh.refresh_account(account.pk)
+    assert sandbox.token_calls().get("refresh_token", 0) == 0
+    assert get_coolsms_session(user).get_balance()["balance"] == sandbox.default_user.balance
