@@ -130,7 +130,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     """Run ``example_project/demo.py`` as ``make demo`` does; stop it with one SIGINT."""
     ensure_chromium()
     workdir = tmp_path_factory.mktemp("demo")
-    site_port, sandbox_port = free_port(), free_port()
+    # Free ports unless given (DEMO_PORT=8000 SANDBOX_PORT=8765 for the README's screenshots).
+    site_port = int(os.environ.get("DEMO_PORT") or free_port())
+    sandbox_port = int(os.environ.get("SANDBOX_PORT") or free_port())
     env = {key: value for key, value in os.environ.items() if not key.startswith("COOLSMS_")}
     env.update(
         DEMO_PORT=str(site_port),
