@@ -255,10 +255,12 @@ def _expiry(
         seconds = _as_seconds(expires_in)
         if seconds is None:
             raise TokenError("The CoolSMS token response has an invalid expires_in.")
-        return now + min(timedelta(seconds=seconds), MAX_LIFETIME)
+        # Capped before timedelta() sees it: a huge expires_in would overflow it.
+        return now + timedelta(seconds=min(seconds, int(MAX_LIFETIME.total_seconds())))
     claimed = claimed_expiry(claims)
     if claimed is not None:
-        return min(claimed, now + MAX_LIFETIME)
+        # Clamped both ways: a date far in the past or future does not fit every database.
+        return max(min(claimed, now + MAX_LIFETIME), now - MAX_LIFETIME)
     return now + timedelta(seconds=fallback_lifetime)
 
 
@@ -267,7 +269,8 @@ def _as_seconds(value: Any) -> int | None:
         return None
     if isinstance(value, int):
         return value if value >= 0 else None
-    if isinstance(value, str) and value.strip().isdigit():
+    # isdigit() alone lets "²" and other digits int() refuses through.
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
         return int(value.strip())
     return None
 
@@ -297,9 +300,12 @@ def claimed_expiry(claims: Mapping[str, Any]) -> datetime | None:
     if isinstance(expire_at, str):
         try:
             parsed = datetime.fromisoformat(expire_at.replace("Z", "+00:00"))
-        except ValueError:
+            # In UTC now: "0001-01-01T00:00+01:00" has no UTC equivalent and would overflow later.
+            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(
+                timezone.utc
+            )
+        except (ValueError, OverflowError):
             return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
     return None
 
 
