@@ -69,9 +69,12 @@ def stop(process: subprocess.Popen[bytes]) -> None:
             process.wait()
 
 
-def wait_until_up(urls: list[str], children: list[subprocess.Popen[bytes]]) -> bool:
+def wait_until_up(
+    urls: list[str], children: list[subprocess.Popen[bytes]], stopping: threading.Event
+) -> bool:
+    """Wait until every URL answers; give up if a child exits or Ctrl-C comes first."""
     deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and not stopping.is_set():
         if any(child.poll() is not None for child in children):
             return False
         if all(answers(url) for url in urls):
@@ -139,17 +142,16 @@ def main() -> int:
         children.append(
             start([sys.executable, MANAGE, "runserver", f"{HOST}:{site_port}", "--noreload"], env)
         )
-        if not wait_until_up(urls, children):
-            if not stopping.is_set():
-                log("The demo did not start; see the messages above.")
-                status = 1
-            return status
-        log(banner(site_url, sandbox_url))
-        while not stopping.wait(0.5):
-            if any(child.poll() is not None for child in children):
-                log("A demo process stopped; stopping the others.")
-                status = 1
-                break
+        if wait_until_up(urls, children, stopping):
+            log(banner(site_url, sandbox_url))
+            while not stopping.wait(0.5):
+                if any(child.poll() is not None for child in children):
+                    log("A demo process stopped; stopping the others.")
+                    status = 1
+                    break
+        elif not stopping.is_set():
+            log("The demo did not start; see the messages above.")
+            status = 1
     finally:
         for child in reversed(children):
             stop(child)
