@@ -1,0 +1,243 @@
+"""Refresh stampede on PostgreSQL: many callers, threads in several processes, one expired token.
+
+Every round expires the stored access token and lets all callers ask for a usable one at the
+same instant. The single-flight refresh (``refresh.current_token``) is measured side by side
+with a naive refresh in the style of a typical OAuth client integration (Authlib's
+``OAuth2Session.refresh_token`` and an ``update_token`` hook that saves, no lock). The
+sandbox rotates refresh tokens and, as RFC 9700 asks, revokes the whole grant when a
+rotated-away refresh token comes back.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import common, stampede_worker
+from bench.sandbox_process import SandboxProcess
+
+#: (processes, threads per process) for 1, 8, 32 and 128 callers.
+SIZES = [(1, 1), (2, 4), (4, 8), (4, 32)]
+QUICK_SIZES = [(1, 1), (2, 2)]
+#: Pooled connections per worker process (PostgreSQL here allows 100 in all).
+POOL_SIZE = 16
+
+
+class Workers:
+    """Django worker processes on the benchmark's database."""
+
+    def __init__(self, sandbox: SandboxProcess, processes: int) -> None:
+        from django.db import connection
+
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Any] = []
+        self.processes: list[Any] = []
+        for _ in range(processes):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=stampede_worker.serve,
+                args=(
+                    theirs,
+                    os.environ["DJANGO_SETTINGS_MODULE"],
+                    connection.settings_dict["NAME"],
+                    common.coolsms_settings(sandbox),
+                    POOL_SIZE,
+                ),
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            self.pipes.append(ours)
+            self.processes.append(process)
+        for pipe in self.pipes:
+            if not pipe.poll(120) or pipe.recv() != "ready":
+                raise RuntimeError("a worker process did not start")
+
+    def round(self, mode: str, account_id: int, processes: int, threads: int) -> list[Any]:
+        """Run one stampede; return every caller's ``(ok, wait, token or error)``."""
+        start_at = time.time() + 0.3 + 0.02 * processes * threads
+        pipes = self.pipes[:processes]
+        for pipe in pipes:
+            pipe.send((mode, account_id, threads, start_at))
+        results: list[Any] = []
+        for pipe in pipes:
+            if not pipe.poll(300):
+                raise RuntimeError("a worker process did not answer")
+            results += pipe.recv()
+        return results
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
+            pipe.close()
+        for process in self.processes:
+            process.join(20)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+            process.close()
+
+
+def stored_access_token(account_id: int) -> str:
+    from coolsms_oauth_django.models import CoolSMSAccount
+
+    return str(CoolSMSAccount.objects.values_list("access_token", flat=True).get(pk=account_id))
+
+
+def revoked_grants(sandbox: SandboxProcess) -> int:
+    return sum(1 for grant in sandbox.live_grants() if grant["revoked"])
+
+
+def one_round(
+    workers: Workers, sandbox: SandboxProcess, mode: str, user: Any, processes: int, threads: int
+) -> dict[str, Any]:
+    """Prepare an expired token, stampede, and return what happened."""
+    if mode == stampede_worker.NAIVE:
+        # The last naive round may have lost its grant: start from a fresh connection.
+        account = common.connect(user)
+    else:
+        from coolsms_oauth_django.models import CoolSMSAccount
+
+        account = CoolSMSAccount.objects.get(user_id=user.pk)
+    common.expire(account.pk)
+    calls, revoked = sandbox.refresh_calls(), revoked_grants(sandbox)
+    results = workers.round(mode, account.pk, processes, threads)
+    tokens = {token for ok, _, token in results if ok}
+    return {
+        "calls": sandbox.refresh_calls() - calls,
+        "failed": sum(1 for ok, _, _ in results if not ok),
+        "errors": sorted({token for ok, _, token in results if not ok}),
+        "waits": [wait for _, wait, _ in results],
+        "revoked": revoked_grants(sandbox) - revoked,
+        "same_token": len(tokens) == 1 and tokens == {stored_access_token(account.pk)},
+        "callers": len(results),
+    }
+
+
+def summarize(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    waits = [wait for one in rounds for wait in one["waits"]]
+    calls = [one["calls"] for one in rounds]
+    return {
+        "calls": calls,
+        "failed": sum(one["failed"] for one in rounds),
+        "callers": sum(one["callers"] for one in rounds),
+        "revoked_rounds": sum(1 for one in rounds if one["revoked"]),
+        "p50": common.percentile(waits, 0.5),
+        "p99": common.percentile(waits, 0.99),
+        "same_token": all(one["same_token"] for one in rounds),
+        "errors": sorted({error for one in rounds for error in one["errors"]}),
+    }
+
+
+def describe_calls(calls: list[int]) -> str:
+    if min(calls) == max(calls):
+        return f"{calls[0]} every round"
+    return f"{min(calls)}–{max(calls)} (mean {sum(calls) / len(calls):.1f})"
+
+
+def run(quick: bool = False, rounds: int = 5) -> common.Result:
+    """Refresh stampede: single-flight against a naive refresh, 1 to 128 callers."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        raise RuntimeError("the stampede benchmark needs PostgreSQL")
+    sizes = QUICK_SIZES if quick else SIZES
+    if quick:
+        rounds = 1
+    result = common.Result("3. Refresh stampede on PostgreSQL (one expired token)")
+    common.clear_tables()
+    summaries: dict[tuple[str, int], dict[str, Any]] = {}
+    with (
+        SandboxProcess(auto_approve=True, rotate_refresh_tokens=True) as sandbox,
+        common.using_sandbox(sandbox),
+    ):
+        user = common.make_user("bench-stampede")
+        common.connect(user)
+        workers = Workers(sandbox, max(processes for processes, _ in sizes))
+        try:
+            for processes, threads in sizes:
+                done: dict[str, list[dict[str, Any]]] = {
+                    stampede_worker.SINGLE_FLIGHT: [],
+                    stampede_worker.NAIVE: [],
+                }
+                for _ in range(rounds):
+                    for mode, kept in done.items():
+                        kept.append(one_round(workers, sandbox, mode, user, processes, threads))
+                for mode, kept in done.items():
+                    summaries[mode, processes * threads] = summarize(kept)
+        finally:
+            workers.close()
+    rows = []
+    for (mode, callers), summary in summaries.items():
+        processes, threads = next(size for size in sizes if size[0] * size[1] == callers)
+        rows.append(
+            [
+                callers,
+                f"{processes}×{threads}",
+                mode,
+                describe_calls(summary["calls"]),
+                f"{summary['failed']}/{summary['callers']}",
+                f"{summary['revoked_rounds']}/{rounds}",
+                common.ms(summary["p50"]),
+                common.ms(summary["p99"]),
+            ]
+        )
+    rows.sort(key=lambda row: (row[0], row[2] != stampede_worker.SINGLE_FLIGHT))
+    result.table(
+        [
+            "callers",
+            "processes×threads",
+            "refresh",
+            "token-endpoint calls per round",
+            "failed callers",
+            "rounds with grant revoked",
+            "p50 wait",
+            "p99 wait",
+        ],
+        rows,
+    )
+    single = {
+        callers: summary
+        for (mode, callers), summary in summaries.items()
+        if mode == stampede_worker.SINGLE_FLIGHT
+    }
+    exactly_one = all(set(summary["calls"]) == {1} for summary in single.values())
+    no_failures = all(summary["failed"] == 0 for summary in single.values())
+    same_token = all(summary["same_token"] for summary in single.values())
+    naive_errors = sorted(
+        {
+            error.split(":")[0]
+            for (mode, _), summary in summaries.items()
+            if mode == stampede_worker.NAIVE
+            for error in summary["errors"]
+        }
+    )
+    result.add(
+        f"{rounds} rounds per size and refresh, interleaved; waits are from the common start "
+        f"to a usable token, over every caller of every round. Worker processes use Django's "
+        f"PostgreSQL connection pool ({POOL_SIZE} connections each; the server allows 100), so "
+        "with 32 threads per process the wait includes waiting for a connection.",
+        "",
+        f"- Single-flight: exactly one token-endpoint call every round: {common.held(exactly_one)};"
+        f" no failed caller: {common.held(no_failures)}; every caller got the saved token: "
+        f"{common.held(same_token)}.",
+        "- Naive refresh: failures seen: " + (", ".join(naive_errors) or "none") + ".",
+    )
+    result.checks.update(
+        exactly_one=exactly_one,
+        no_failures=no_failures,
+        same_token=same_token,
+        summaries=summaries,
+    )
+    return result
+
+
+if __name__ == "__main__":
+    common.main("stampede", run)
