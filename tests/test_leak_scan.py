@@ -1,0 +1,174 @@
+"""A leak scan: with every logger at DEBUG (SQL and urllib3 included), run a full connect flow,
+API calls, an API error, failed refreshes and the admin pages, then look for every access token,
+refresh token, code and the client secret in the logs, the pages and the exception messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.test import Client, override_settings
+
+from coolsms_oauth_django import endpoints, get_coolsms_session
+from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.exceptions import (
+    CoolSMSAPIError,
+    CoolSMSOAuthError,
+    ReconnectRequired,
+    TokenRefreshError,
+)
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.sandbox import Sandbox
+
+from .conftest import PASSWORD, csrf_token, start_flow
+from .conftest_session import connect, expire, sandbox_settings, stored_tokens
+from .reliability_helpers import (
+    authorize,
+    code_of,
+    debug_logging,
+    exception_texts,
+    leaked,
+    reset_debug_cursors,
+    site_path,
+)
+
+pytestmark = pytest.mark.django_db
+
+ADMIN = "/admin/coolsms_oauth/coolsmsaccount/"
+
+
+class Evidence:
+    """Everything a person could see: pages, exception texts, reprs; and the secrets."""
+
+    def __init__(self) -> None:
+        self.texts: list[str | bytes] = []
+        self.secrets: set[str] = set()
+
+    def page(self, response: object) -> None:
+        self.texts.append(getattr(response, "content", b""))
+        self.texts.append(str(getattr(response, "headers", "")))
+
+    def error(self, error: BaseException) -> None:
+        self.texts += exception_texts(error)
+
+    def tokens_of(self, account: CoolSMSAccount) -> None:
+        self.secrets.update(token for token in stored_tokens(account) if token)
+
+
+@pytest.fixture
+def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    with Sandbox(auto_approve=True) as running:
+        coolsms = sandbox_settings(running, REFRESH_RETRIES=1, TIMEOUT=2)
+        with override_settings(COOLSMS_OAUTH=coolsms):
+            debug_logging(caplog)
+            try:
+                yield running
+            finally:
+                reset_debug_cursors()
+
+
+@pytest.fixture
+def admin_user() -> AbstractBaseUser:
+    user: AbstractBaseUser = get_user_model().objects.create_superuser(
+        username="admin", password=PASSWORD, email="admin@example.com"
+    )
+    return user
+
+
+def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
+    browser: Client,
+    admin_user: AbstractBaseUser,
+    sandbox: Sandbox,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    seen = Evidence()
+    seen.secrets.add(sandbox.client_secret)
+    browser.force_login(admin_user)
+
+    # A full connect flow.
+    location = authorize(sandbox, start_flow(browser, next_url="/coolsms/connect/"))
+    seen.secrets.add(code_of(location))
+    response = browser.get(site_path(location), follow=True)
+    assert response.status_code == 200
+    seen.page(response)
+    account = CoolSMSAccount.objects.get(user=admin_user)
+    seen.tokens_of(account)
+
+    # API calls: one that works, one CoolSMS answers with an error.
+    session = get_coolsms_session(admin_user)
+    assert session.get_balance()["balance"] == sandbox.default_user.balance
+    sandbox.inject_fault(
+        endpoints.BALANCE_PATH,
+        status=500,
+        body={"errorCode": "InternalError", "errorMessage": "internal error"},
+    )
+    with pytest.raises(CoolSMSAPIError) as api_error:
+        session.get_balance()
+    seen.error(api_error.value)
+
+    # A refresh that works, then one that fails for a passing reason.
+    expire(account)
+    assert session.get_profile()["memberId"] == sandbox.default_user.member_id
+    seen.tokens_of(account)
+    expire(account)
+    sandbox.inject_fault(endpoints.TOKEN_PATH, status=502, body="<html>502</html>", count=2)
+    with pytest.raises(TokenRefreshError) as passing:
+        session.get_balance()
+    seen.error(passing.value)
+
+    # The admin pages, and the admin's refresh action failing.
+    for path in (ADMIN, f"{ADMIN}{account.pk}/change/", f"{ADMIN}{account.pk}/history/"):
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        seen.page(response)
+    sandbox.inject_fault(endpoints.TOKEN_PATH, status=503, count=2)
+    response = browser.post(
+        ADMIN,
+        {
+            "action": "refresh_selected",
+            "_selected_action": [account.pk],
+            "csrfmiddlewaretoken": csrf_token(browser),
+        },
+        follow=True,
+    )
+    assert "could not be refreshed" in response.content.decode()
+    seen.page(response)
+
+    # CoolSMS revokes the grant: the refresh is refused and the user must reconnect.
+    sandbox.revoke()
+    expire(account)
+    with pytest.raises(ReconnectRequired) as gone:
+        session.get_balance()
+    seen.error(gone.value)
+    response = browser.get(f"{ADMIN}{account.pk}/change/")
+    seen.page(response)
+    account.refresh_from_db()
+    seen.texts += [account.last_error, str(account), repr(account), repr(session)]
+    seen.texts += [repr(app_settings()), str(app_settings())]
+
+    # Everything the logs hold, in every form a handler could write it.
+    seen.texts.append(caplog.text)
+    for record in caplog.records:
+        seen.texts += [record.getMessage(), str(record.args), record.exc_text or ""]
+    assert len(seen.secrets) >= 5, "a code, the secret, two access tokens and a refresh token"
+    assert any(record.name == "django.db.backends" for record in caplog.records)
+    assert any(record.name.startswith("urllib3") for record in caplog.records)
+    assert leaked(seen.secrets, [f"x{secret}x" for secret in seen.secrets]), "the scan sees"
+    assert leaked(seen.secrets, seen.texts) == []
+
+
+def test_sc20_a_refused_client_secret_appears_nowhere(
+    user: AbstractBaseUser, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+) -> None:
+    account = connect(user, sandbox)
+    expire(account)
+    wrong = "wrong-client-secret-value-5e2c"
+    coolsms = sandbox_settings(sandbox, CLIENT_SECRET=wrong)
+    with override_settings(COOLSMS_OAUTH=coolsms), pytest.raises(CoolSMSOAuthError) as refused:
+        get_coolsms_session(user).get_balance()
+    texts = [caplog.text, *exception_texts(refused.value)]
+    texts.append(CoolSMSAccount.objects.get(pk=account.pk).last_error)
+    assert leaked([wrong, sandbox.client_secret, *stored_tokens(account)], texts) == []
