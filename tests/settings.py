@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-SECRET_KEY = "tests-secret-key-not-for-production"  # noqa: S105
+SECRET_KEY = "tests-secret-key-not-for-production"
 DEBUG = False
 USE_TZ = True
 TIME_ZONE = "Asia/Seoul"

@@ -1,4 +1,4 @@
-"""Storage and the connect flow's transaction on PostgreSQL and MariaDB (``make test`` runs both)."""
+"""Storage and the connect transaction on PostgreSQL and MariaDB (make test runs both)."""
 
 from __future__ import annotations
 
