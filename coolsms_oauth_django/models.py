@@ -51,9 +51,7 @@ class CoolSMSAccount(models.Model):
     scopes = models.TextField(_("granted scopes"), blank=True, help_text=_("Space-separated."))
     expires_at = models.DateTimeField(_("access token expires at"))
 
-    status = models.CharField(
-        _("status"), max_length=32, choices=STATUS_CHOICES, default=ACTIVE
-    )
+    status = models.CharField(_("status"), max_length=32, choices=STATUS_CHOICES, default=ACTIVE)
     last_error = models.TextField(_("last error"), blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     last_refreshed_at = models.DateTimeField(_("last refreshed at"), null=True, blank=True)
