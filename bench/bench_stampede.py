@@ -62,7 +62,7 @@ class Workers:
 
     def round(self, mode: str, account_id: int, processes: int, threads: int) -> list[Any]:
         """Run one stampede; return every caller's ``(ok, wait, token or error)``."""
-        start_at = time.time() + 0.3 + 0.02 * processes * threads
+        start_at = time.time() + 0.3 + 0.005 * processes * threads
         pipes = self.pipes[:processes]
         for pipe in pipes:
             pipe.send((mode, account_id, threads, start_at))
