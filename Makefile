@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: test lint types pytest pytest-sqlite pytest-postgres pytest-mysql coverage matrix demo clean
+.PHONY: test lint types pytest pytest-sqlite pytest-postgres pytest-mysql coverage matrix demo screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ matrix: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python example_project/demo.py
+
+# Refresh the README's screenshots (the browser test writes them to build/screenshots otherwise).
+screenshots: $(STAMP)
+	SCREENSHOT_DIR=docs/screenshots DEMO_PORT=8000 SANDBOX_PORT=8765 $(PYTEST) -m browser tests/browser
 
 clean:
 	rm -rf $(VENV) build dist .coverage .mypy_cache .pytest_cache .ruff_cache

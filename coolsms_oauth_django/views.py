@@ -8,6 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render, resolve_url
 from django.urls import reverse
@@ -224,6 +225,18 @@ class CallbackView(View):
                 request,
                 flow,
                 _("This CoolSMS account is already connected to another user of this site."),
+            )
+        except DatabaseError:
+            # The transaction rolled back: nothing was stored. Answer a page of our own (the
+            # session may live in the same database, so no message is queued).
+            logger.exception("CoolSMS connection could not be saved")
+            return self.error(
+                request,
+                _(
+                    "The connection could not be saved right now. Nothing was stored; "
+                    "please try again in a moment."
+                ),
+                503,
             )
         _notify(request, messages.SUCCESS, _("Your CoolSMS account is connected."))
         return HttpResponseRedirect(flow.next_url)

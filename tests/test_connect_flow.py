@@ -74,6 +74,18 @@ def test_sc09_connect_get_shows_a_confirmation_page_and_starts_nothing(logged_in
     assert state.pending_count(logged_in.session) == 0
 
 
+def test_confirmation_page_says_when_the_connection_needs_reconnecting(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    params = start_flow(logged_in)
+    callback(logged_in, code="code-1", state=params["state"])
+    assert "already connected" in logged_in.get("/coolsms/connect/").content.decode()
+    CoolSMSAccount.objects.update(status=CoolSMSAccount.NEEDS_RECONNECT)
+    page = logged_in.get("/coolsms/connect/").content.decode()
+    assert "no longer works" in page
+    assert "already connected" not in page
+
+
 def test_sc09_connect_post_without_csrf_token_is_refused(logged_in: Client) -> None:
     response = logged_in.post("/coolsms/connect/", {"next": "/"})
     assert response.status_code == 403

@@ -57,7 +57,7 @@ def site(logged_in: Client) -> Client:
 
 
 @pytest.mark.parametrize("outage", [failing_writes, unreachable_table], ids=["write", "all"])
-def test_callback_with_the_database_failing_answers_a_server_error_and_stores_nothing(
+def test_callback_with_the_database_failing_answers_a_clear_503_and_stores_nothing(
     outage: object,
     site: Client,
     user: AbstractBaseUser,
@@ -68,10 +68,11 @@ def test_callback_with_the_database_failing_answers_a_server_error_and_stores_no
     with outage(TABLE) as refused:  # type: ignore[operator]
         response = site.get(site_path(location))
     assert refused, "the outage was hit"
-    # Django's own server-error page; the failure is logged to django.request.
-    assert response.status_code == 500
+    # The app's own error page; the failure is logged (without secrets).
+    assert response.status_code == 503
+    assert "could not be saved" in response.content.decode()
     assert not CoolSMSAccount.objects.exists()
-    assert any(record.name == "django.request" for record in caplog.records)
+    assert any(record.name == "coolsms_oauth_django" for record in caplog.records)
     assert leaked([code_of(location), sandbox.client_secret], [caplog.text]) == []
 
 
@@ -82,7 +83,7 @@ def test_callback_failing_at_the_save_keeps_an_existing_connection_whole(
     before = stored_tokens(account)
     location = authorize(sandbox, start_flow(site))
     with failing_writes(TABLE):
-        assert site.get(site_path(location)).status_code == 500
+        assert site.get(site_path(location)).status_code == 503
     assert stored_tokens(account) == before
     assert CoolSMSAccount.objects.get(pk=account.pk).is_active
 

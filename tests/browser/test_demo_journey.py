@@ -2,7 +2,8 @@
 
 The demo runs exactly as ``make demo`` runs it (a subprocess of ``example_project/demo.py``),
 on free ports and with a database of its own. Screenshots of the main steps go to
-``docs/screenshots/`` (``SCREENSHOT_DIR`` overrides), where the README shows three of them.
+``build/screenshots/`` (``SCREENSHOT_DIR`` overrides); ``make screenshots`` writes them to
+``docs/screenshots/``, where the README shows three of them.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "example_project" / "demo.py"
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "docs" / "screenshots"))
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "build" / "screenshots"))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
