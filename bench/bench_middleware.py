@@ -27,7 +27,21 @@ BASE_MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
 ]
 COOLSMS_MIDDLEWARE = "coolsms_oauth_django.middleware.CoolSMSMiddleware"
+EMPTY_MIDDLEWARE = "bench.bench_middleware.EmptyMiddleware"
 TARGET = 0.02
+
+
+class EmptyMiddleware:
+    """A middleware that does nothing: what any one more middleware costs in Django."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        return self.get_response(request)
 
 
 def _start_response(status: str, headers: list[tuple[str, str]]) -> None:
@@ -99,6 +113,7 @@ def run(quick: bool = False, rounds: int = 31, per_round: int = 1000) -> common.
             "without": make_handler(BASE_MIDDLEWARE),
             "with": make_handler([*BASE_MIDDLEWARE, COOLSMS_MIDDLEWARE]),
             "without (again)": make_handler(BASE_MIDDLEWARE),
+            "with an empty middleware instead": make_handler([*BASE_MIDDLEWARE, EMPTY_MIDDLEWARE]),
         }
         base = environ()
         queries = {name: count_queries(handler, base, 50) for name, handler in arms.items()}
@@ -118,6 +133,14 @@ def run(quick: bool = False, rounds: int = 31, per_round: int = 1000) -> common.
     noise = common.median(
         [a / b for a, b in zip(times["without (again)"], times["without"], strict=True)]
     )
+    empty = common.median(
+        [
+            e / wo
+            for e, wo in zip(
+                times["with an empty middleware instead"], times["without"], strict=True
+            )
+        ]
+    )
     extra_queries = queries["with"] - queries["without"]
     per_request = {name: common.median(values) for name, values in times.items()}
     added = common.median([w - wo for w, wo in zip(times["with"], times["without"], strict=True)])
@@ -131,7 +154,12 @@ def run(quick: bool = False, rounds: int = 31, per_round: int = 1000) -> common.
                 f"{ratio:.3f}",
                 queries[name],
             ]
-            for name, ratio in (("without", 1.0), ("with", with_ratio), ("without (again)", noise))
+            for name, ratio in (
+                ("without", 1.0),
+                ("with", with_ratio),
+                ("without (again)", noise),
+                ("with an empty middleware instead", empty),
+            )
         ],
     )
     overhead = with_ratio - 1
@@ -144,7 +172,8 @@ def run(quick: bool = False, rounds: int = 31, per_round: int = 1000) -> common.
         f"- Overhead: {overhead:+.1%} ({added * 1e6:+.1f} µs per request); target within "
         f"{TARGET:.0%}: {common.held(overhead <= TARGET)}.",
         f"- The middleware's own work per request (attach and release, timed alone): "
-        f"{isolated * 1e6:.2f} µs, {isolated / per_request['without']:.1%} of a request.",
+        f"{isolated * 1e6:.2f} µs, {isolated / per_request['without']:.1%} of a request; a "
+        f"middleware that does nothing costs {empty - 1:+.1%} in the same run.",
         f"- Extra queries: {extra_queries}; target 0: {common.held(extra_queries == 0)}.",
     )
     result.checks.update(

@@ -8,15 +8,21 @@ from __future__ import annotations
 import io
 import json
 import os
-import resource
 import sys
 import time
 
 
-def rss_bytes() -> int:
-    """Return the resident set size of this process now."""
-    with open("/proc/self/statm", encoding="ascii") as statm:
-        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+def status_bytes(field: str) -> int:
+    """Return a memory figure of this process from ``/proc/self/status`` (``VmRSS``, ...).
+
+    ``VmHWM``, the peak resident set, starts afresh with this program; ``ru_maxrss`` would
+    not: on Linux it carries the parent's peak across ``fork`` and ``exec``.
+    """
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) * 1024
+    raise LookupError(field)
 
 
 def main(argv: list[str]) -> None:
@@ -32,12 +38,12 @@ def main(argv: list[str]) -> None:
     from django.db import connection
 
     connection.ensure_connection()
-    before = rss_bytes()
+    before = status_bytes("VmRSS")
     out = io.StringIO()
     started = time.perf_counter()
     call_command("coolsms_rotate_keys", stdout=out, stderr=io.StringIO())
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    peak = status_bytes("VmHWM")
     connection.close()
     json.dump(
         {"seconds": seconds, "rss_before": before, "rss_peak": peak, "output": out.getvalue()},
