@@ -31,15 +31,6 @@ class StateMismatch(CallbackError):
     """The ``state`` parameter is missing, unknown, expired, or belongs to someone else."""
 
 
-class AuthorizationDenied(CoolSMSOAuthError):
-    """CoolSMS sent the user back with an error (they declined, or CoolSMS refused)."""
-
-    def __init__(self, error_code: str, description: str = "") -> None:
-        super().__init__(f"CoolSMS authorization failed: {error_code}")
-        self.error_code = error_code
-        self.description = description
-
-
 class AccountAlreadyLinked(CoolSMSOAuthError):
     """The CoolSMS account is already connected to another user of this site."""
 
