@@ -33,7 +33,7 @@ POOL_SIZE = 16
 class Workers:
     """Django worker processes on the benchmark's database."""
 
-    def __init__(self, sandbox: SandboxProcess, processes: int) -> None:
+    def __init__(self, sandbox: SandboxProcess, processes: int, pool_size: int) -> None:
         from django.db import connection
 
         context = multiprocessing.get_context("spawn")
@@ -48,7 +48,7 @@ class Workers:
                     os.environ["DJANGO_SETTINGS_MODULE"],
                     connection.settings_dict["NAME"],
                     common.coolsms_settings(sandbox),
-                    POOL_SIZE,
+                    pool_size,
                 ),
                 daemon=True,
             )
@@ -155,7 +155,9 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
     ):
         user = common.make_user("bench-stampede")
         common.connect(user)
-        workers = Workers(sandbox, max(processes for processes, _ in sizes))
+        # More threads in a process than PostgreSQL can give connections: pool them.
+        pool_size = POOL_SIZE if max(threads for _, threads in sizes) > POOL_SIZE else 0
+        workers = Workers(sandbox, max(processes for processes, _ in sizes), pool_size)
         try:
             for processes, threads in sizes:
                 done: dict[str, list[dict[str, Any]]] = {
@@ -217,11 +219,16 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
         )
         for mode in (stampede_worker.SINGLE_FLIGHT, stampede_worker.NAIVE)
     }
+    pooled = (
+        f" Worker processes use Django's PostgreSQL connection pool ({pool_size} connections "
+        "each; the server allows 100), so with 32 threads per process the wait includes "
+        "waiting for a connection."
+        if pool_size
+        else ""
+    )
     result.add(
         f"{rounds} rounds per size and refresh, interleaved; waits are from the common start "
-        f"to a usable token, over every caller of every round. Worker processes use Django's "
-        f"PostgreSQL connection pool ({POOL_SIZE} connections each; the server allows 100), so "
-        "with 32 threads per process the wait includes waiting for a connection.",
+        f"to a usable token, over every caller of every round.{pooled}",
         "",
         f"- Single-flight: exactly one token-endpoint call every round: {common.held(exactly_one)};"
         f" no failed caller: {common.held(no_failures)}; every caller got the saved token: "
