@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST := $(BIN)/python -m pytest
 
-.PHONY: test lint types pytest pytest-sqlite pytest-postgres pytest-mysql coverage matrix demo screenshots clean
+.PHONY: test lint types pytest pytest-sqlite pytest-postgres pytest-mysql coverage matrix bench demo screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,10 @@ matrix: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/python example_project/demo.py
+
+# The benchmarks (bench/): ratios measured side by side in one run, on the local PostgreSQL.
+bench: $(STAMP)
+	$(BIN)/python -m bench
 
 # Refresh the README's screenshots (the browser test writes them to build/screenshots otherwise).
 screenshots: $(STAMP)

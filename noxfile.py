@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 
 import nox
 
@@ -66,7 +67,13 @@ def tests(session: nox.Session, django: str, database: str) -> None:
 def package(session: nox.Session) -> None:
     """Build the sdist and wheel and check their metadata strictly."""
     shutil.rmtree("dist", ignore_errors=True)
-    session.run("python", "-m", "build", "--no-isolation", "--outdir", "dist", ".")
+    # Run with the interpreter nox itself runs on (the project's .venv, where build is).
+    session.run(sys.executable, "-m", "build", "--no-isolation", "--outdir", "dist", ".")
     session.run(
-        "twine", "check", "--strict", *sorted(os.path.join("dist", f) for f in os.listdir("dist"))
+        sys.executable,
+        "-m",
+        "twine",
+        "check",
+        "--strict",
+        *sorted(os.path.join("dist", f) for f in os.listdir("dist")),
     )
