@@ -48,15 +48,18 @@ class EmptyMiddleware:
 class AttachOnlyMiddleware(EmptyMiddleware):
     """Only what ``CoolSMSMiddleware`` does before the view: the share of building."""
 
-    def __init__(self, get_response: Any) -> None:
-        from coolsms_oauth_django.middleware import CoolSMSMiddleware
-
-        super().__init__(get_response)
-        self.attach = CoolSMSMiddleware.attach
-
     def __call__(self, request: Any) -> Any:
-        self.attach(request)
+        attach(request)
         return self.get_response(request)
+
+
+def attach(request: Any) -> Any:
+    """Do what ``CoolSMSMiddleware`` does to a request before the view; return the lazy."""
+    from coolsms_oauth_django.middleware import LazyCoolSMS
+
+    lazy = request.coolsms = LazyCoolSMS(request)
+    request.acoolsms = lazy.resolve
+    return lazy
 
 
 def _start_response(status: str, headers: list[tuple[str, str]]) -> None:
@@ -102,16 +105,12 @@ def attach_and_release_cost(base: dict[str, Any], count: int = 20_000) -> float:
     """Return the seconds ``CoolSMSMiddleware`` spends on one request of its own."""
     from django.core.handlers.wsgi import WSGIRequest
 
-    from coolsms_oauth_django.middleware import CoolSMSMiddleware
-
     request = WSGIRequest(dict(base))
-    attach, release = CoolSMSMiddleware.attach, CoolSMSMiddleware.release
     best = float("inf")
     for _ in range(5):
         started = time.perf_counter()
         for _ in range(count):
-            attach(request)
-            release(request)
+            attach(request).close()
         best = min(best, (time.perf_counter() - started) / count)
     return best
 

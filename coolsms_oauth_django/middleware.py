@@ -18,7 +18,6 @@ from urllib.parse import urlencode
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject, empty
 
 from .exceptions import CoolSMSOAuthError, NotConnected, ReconnectRequired
 from .session import CoolSMSSession, get_coolsms_session
@@ -57,6 +56,65 @@ def connect_url(request: HttpRequest) -> str:
     return reverse(CONNECT_URL_NAME) + "?" + urlencode({"next": request.get_full_path()})
 
 
+_UNSET: Any = object()
+
+
+class LazyCoolSMS:
+    """``request.coolsms``: the user's :class:`CoolSMSSession`, looked up on first use.
+
+    It stands for the session (attributes, ``isinstance``) or for ``None`` (falsy) when the
+    user is anonymous, not connected, or must connect again. Creating one costs a single
+    small object and no query: every request gets one, most never touch it.
+    """
+
+    __slots__ = ("_request", "_session")
+
+    def __init__(self, request: HttpRequest) -> None:
+        self._request = request
+        self._session: CoolSMSSession | None = _UNSET
+
+    def _get(self) -> CoolSMSSession | None:
+        if self._session is _UNSET:
+            self._session = session_or_none(self._request)
+        return self._session
+
+    async def resolve(self) -> CoolSMSSession | None:
+        """Return the session (or ``None``), looking it up in a thread if not done yet."""
+        if self._session is _UNSET:
+            await sync_to_async(self._get)()
+        return self._session
+
+    def close(self) -> None:
+        """Close the session if one was looked up, releasing its connections."""
+        if isinstance(self._session, CoolSMSSession):
+            self._session.close()
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in self.__slots__:
+            raise AttributeError(name)
+        return getattr(self._get(), name)
+
+    def __bool__(self) -> bool:
+        return self._get() is not None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, LazyCoolSMS):
+            other = other._get()
+        return self._get() == other
+
+    def __hash__(self) -> int:
+        return hash(self._get())
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # isinstance() sees what it stands for
+        return type(self._get())
+
+    def __repr__(self) -> str:
+        if self._session is _UNSET:
+            return "<LazyCoolSMS: not looked up>"
+        return f"<LazyCoolSMS: {self._session!r}>"
+
+
 class CoolSMSMiddleware:
     """Give each request a lazy ``request.coolsms`` and handle lost connections."""
 
@@ -72,43 +130,23 @@ class CoolSMSMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        self.attach(request)
+        lazy = request.coolsms = LazyCoolSMS(request)  # type: ignore[attr-defined]
+        request.acoolsms = lazy.resolve  # type: ignore[attr-defined]
         try:
             response: HttpResponse = self.get_response(request)
         finally:
-            self.release(request)
+            lazy.close()
         return response
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        self.attach(request)
+        lazy = request.coolsms = LazyCoolSMS(request)  # type: ignore[attr-defined]
+        request.acoolsms = lazy.resolve  # type: ignore[attr-defined]
         try:
             get_response: Callable[[HttpRequest], Awaitable[HttpResponse]] = self.get_response
             response = await get_response(request)
         finally:
-            self.release(request)
+            lazy.close()
         return response
-
-    @staticmethod
-    def attach(request: HttpRequest) -> None:
-        """Set ``request.coolsms`` (lazy) and ``request.acoolsms`` (for async views)."""
-        lazy = SimpleLazyObject(lambda: session_or_none(request))
-        request.coolsms = lazy  # type: ignore[attr-defined]
-
-        async def acoolsms() -> CoolSMSSession | None:
-            if lazy._wrapped is empty:  # type: ignore[attr-defined]
-                await sync_to_async(lazy._setup)()  # type: ignore[attr-defined]
-            wrapped: CoolSMSSession | None = lazy._wrapped  # type: ignore[attr-defined]
-            return wrapped
-
-        request.acoolsms = acoolsms  # type: ignore[attr-defined]
-
-    @staticmethod
-    def release(request: HttpRequest) -> None:
-        """Close the session if the view used one, releasing its connections."""
-        lazy = getattr(request, "coolsms", None)
-        wrapped = getattr(lazy, "_wrapped", empty)
-        if isinstance(wrapped, CoolSMSSession):
-            wrapped.close()
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         """Answer a lost connection: 401 JSON for API clients, the connect page for browsers."""

@@ -12,7 +12,7 @@ from django.test import AsyncRequestFactory, RequestFactory
 from django.urls import include, path
 
 from coolsms_oauth_django.exceptions import NotConnected, ReconnectRequired
-from coolsms_oauth_django.middleware import CoolSMSMiddleware, connect_url, wants_json
+from coolsms_oauth_django.middleware import CoolSMSMiddleware, LazyCoolSMS, connect_url, wants_json
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import CoolSMSSession
 from tests.conftest_session import make_account, make_user
@@ -238,3 +238,30 @@ async def _async_stack_redirects_lost_connections(async_client: Any, user: Any) 
     response = await async_client.get("/reconnect/", headers={"accept": "application/json"})
     assert response.status_code == 401
     assert response.json()["error"] == "coolsms_reconnect_required"
+
+
+def test_the_lazy_session_looks_nothing_up_to_show_itself(
+    django_assert_num_queries: Any,
+) -> None:
+    request = RequestFactory().get("/plain/")
+    request.user = make_user()
+    lazy = LazyCoolSMS(request)
+    with django_assert_num_queries(0):
+        assert repr(lazy) == "<LazyCoolSMS: not looked up>"
+        with pytest.raises(AttributeError):
+            lazy.__wrapped__  # noqa: B018 - dunder lookups never trigger the query
+    with django_assert_num_queries(1):
+        assert not lazy
+    assert repr(lazy) == "<LazyCoolSMS: None>"
+
+
+def test_two_lazy_sessions_of_one_user_compare_and_hash_alike() -> None:
+    request = RequestFactory().get("/plain/")
+    request.user = make_user()
+    account = make_account(request.user)
+    first, second = LazyCoolSMS(request), LazyCoolSMS(request)
+    assert first.account_id == account.pk
+    assert first != second  # two sessions, each its own object
+    assert first == first and hash(first) == hash(first._get())
+    first.close()
+    second.close()
