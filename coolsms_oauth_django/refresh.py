@@ -21,7 +21,7 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 import requests
@@ -90,6 +90,14 @@ def current_token(account_id: int, *, sleep: Sleep | None = None) -> str:
     Raise :class:`NotConnected` when the account is gone and :class:`ReconnectRequired` when
     it needs the user to connect again.
     """
+    return token_and_expiry(account_id, sleep=sleep)[0]
+
+
+def token_and_expiry(account_id: int, *, sleep: Sleep | None = None) -> tuple[str, datetime | None]:
+    """Return a usable access token and its expiry (``None`` right after a refresh).
+
+    As :func:`current_token`; the expiry lets a caller keep the token until it is due.
+    """
     config = app_settings()
     using = _database_for_write()
     # Read where refreshes write: a replica could still hold a token just rotated away. On
@@ -107,8 +115,8 @@ def current_token(account_id: int, *, sleep: Sleep | None = None) -> str:
     if status != CoolSMSAccount.ACTIVE:
         raise ReconnectRequired("The CoolSMS connection must be connected again.")
     if expires_at <= clock.now() + timedelta(seconds=config.refresh_leeway):
-        return refresh_account(account_id, sleep=sleep)
-    return token
+        return refresh_account(account_id, sleep=sleep), None
+    return token, expires_at
 
 
 def refresh_account(

@@ -1,9 +1,11 @@
 """``CoolSMSSession``: a ``requests.Session`` that calls CoolSMS as one connected user.
 
-The session holds the account's primary key, never its tokens: before each request the
-bearer auth reads the current access token from the database (refreshing it first when it
-expires within ``REFRESH_LEEWAY``) and puts it in the ``Authorization`` header of that one
-request. If CoolSMS still answers 401, the token is refreshed once and the request sent again.
+The session holds the account's primary key and the access token it last read (never the
+refresh token; never in its repr). It sends that token while it is fresh; when it expires
+within ``REFRESH_LEEWAY`` the bearer auth reads the database again, refreshing first when
+the stored token is due too (single-flight, see :mod:`.refresh`), and puts the token in the
+``Authorization`` header of that one request. If CoolSMS still answers 401, the token is
+refreshed once (or the one another worker saved is taken) and the request sent again.
 
 ``request()`` (and so ``get()``, ``post()``, ...) returns the response as ``requests`` does;
 :meth:`CoolSMSSession.call` and the helpers built on it return the decoded JSON and raise
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -21,7 +24,7 @@ import requests
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
-from . import endpoints, oauth, refresh
+from . import clock, endpoints, oauth, refresh
 from .conf import app_settings
 from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
 from .http import USER_AGENT
@@ -48,8 +51,7 @@ class CoolSMSBearerAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if request.url is None or _origin(request.url) != _origin(self._session.base_url):
             return request
-        token = refresh.current_token(self._session.account_id, sleep=self._session.sleep)
-        request.headers["Authorization"] = f"Bearer {token}"
+        request.headers["Authorization"] = f"Bearer {self._session.usable_token()}"
         return request
 
     def __repr__(self) -> str:
@@ -88,9 +90,32 @@ class CoolSMSSession(requests.Session):
         self.profile_path: str = config.profile_path
         #: How refresh retries wait; tests pass a function that does not.
         self.sleep = sleep
+        self.leeway = timedelta(seconds=config.refresh_leeway)
         self.headers["User-Agent"] = USER_AGENT
         self.headers["Accept"] = "application/json"
         self.auth = CoolSMSBearerAuth(self)
+        # The token last read, kept until it is due for a refresh or CoolSMS rejects it.
+        self._token: str | None = None
+        self._token_expires: datetime | None = None
+
+    def remember_token(self, token: str | None, expires_at: datetime | None) -> None:
+        """Keep ``token`` for the next requests until ``expires_at`` nears (``None``: reread)."""
+        self._token, self._token_expires = token, expires_at
+
+    def usable_token(self) -> str:
+        """Return an access token to send: the kept one while it is fresh, else the database's.
+
+        The database read refreshes the token first when it is due (single-flight).
+        """
+        if (
+            self._token is not None
+            and self._token_expires is not None
+            and self._token_expires > clock.now() + self.leeway
+        ):
+            return self._token
+        token, expires_at = refresh.token_and_expiry(self.account_id, sleep=self.sleep)
+        self.remember_token(token, expires_at)
+        return token
 
     def __repr__(self) -> str:
         return f"<CoolSMSSession account={self.account_id} base_url={self.base_url!r}>"
@@ -114,7 +139,9 @@ class CoolSMSSession(requests.Session):
         if rejected is None:
             return response
         response.close()
-        refresh.refresh_account(self.account_id, rejected_token=rejected, sleep=self.sleep)
+        self.remember_token(None, None)
+        token = refresh.refresh_account(self.account_id, rejected_token=rejected, sleep=self.sleep)
+        self.remember_token(token, None)
         return super().request(method, target, **kwargs)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -176,10 +203,17 @@ def get_coolsms_session(
     """
     if user is None or not user.is_authenticated:
         raise NotConnected("Only a signed-in user can have a CoolSMS connection.")
-    row = CoolSMSAccount.objects.filter(user_id=user.pk).values_list("pk", "status").first()
+    row = (
+        CoolSMSAccount.objects.filter(user_id=user.pk)
+        .values_list("pk", "status", "access_token", "expires_at")
+        .first()
+    )
     if row is None:
         raise NotConnected("This user has not connected a CoolSMS account.")
-    account_id, status = row
+    account_id, status, token, expires_at = row
     if status != CoolSMSAccount.ACTIVE:
         raise ReconnectRequired("This user's CoolSMS connection must be connected again.")
-    return CoolSMSSession(account_id, sleep=sleep)
+    session = CoolSMSSession(account_id, sleep=sleep)
+    # One query for the session and its first request.
+    session.remember_token(token, expires_at)
+    return session

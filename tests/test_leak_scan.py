@@ -109,11 +109,14 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
         session.get_balance()
     seen.error(api_error.value)
 
-    # A refresh that works, then one that fails for a passing reason.
+    # A refresh that works, then one that fails for a passing reason. (A session keeps the
+    # token it read until it is due, so each expiry is seen by a session opened after it.)
     expire(account)
+    session = get_coolsms_session(admin_user)
     assert session.get_profile()["memberId"] == sandbox.default_user.member_id
     seen.tokens_of(account)
     expire(account)
+    session = get_coolsms_session(admin_user)
     sandbox.inject_fault(endpoints.TOKEN_PATH, status=502, body="<html>502</html>", count=2)
     with pytest.raises(TokenRefreshError) as passing:
         session.get_balance()
@@ -140,6 +143,7 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     # CoolSMS revokes the grant: the refresh is refused and the user must reconnect.
     sandbox.revoke()
     expire(account)
+    session = get_coolsms_session(admin_user)
     with pytest.raises(ReconnectRequired) as gone:
         session.get_balance()
     seen.error(gone.value)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
 import requests
@@ -12,7 +14,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import override_settings
 
 import coolsms_oauth_django
-from coolsms_oauth_django import endpoints, http
+from coolsms_oauth_django import clock, endpoints, http
 from coolsms_oauth_django.exceptions import (
     CoolSMSAPIError,
     NotConnected,
@@ -85,13 +87,36 @@ def test_get_coolsms_session_on_a_lost_connection_requires_reconnect() -> None:
         get_coolsms_session(user)
 
 
-def test_get_coolsms_session_costs_one_query_and_decrypts_nothing(
+@responses.activate
+def test_get_coolsms_session_costs_one_query_for_itself_and_its_first_requests(
     django_assert_num_queries: Any,
 ) -> None:
     user = make_user()
     make_account(user)
-    with django_assert_num_queries(1), get_coolsms_session(user) as opened:
-        assert "access-1" not in repr(vars(opened))
+    responses.get(BALANCE_URL, json={"balance": 1})
+    with django_assert_num_queries(1):
+        opened = get_coolsms_session(user)
+    with opened, django_assert_num_queries(0):
+        opened.get_balance()
+        opened.get_balance()
+    assert responses.calls[1].request.headers["Authorization"] == "Bearer access-1"
+    # It keeps the access token it sends, never the refresh token, and shows neither.
+    assert "access-1" not in repr(opened)
+    assert "refresh-1" not in repr(vars(opened))
+
+
+@responses.activate
+def test_a_kept_token_is_read_again_once_it_is_due() -> None:
+    user = make_user()
+    account = make_account(user, expires_in=3600)
+    responses.get(BALANCE_URL, json={"balance": 1})
+    opened = get_coolsms_session(user)
+    CoolSMSAccount.objects.filter(pk=account.pk).update(access_token="access-2")
+    later = clock.now() + timedelta(seconds=3600 - 30)  # inside REFRESH_LEEWAY of its expiry
+    with opened, mock.patch("coolsms_oauth_django.clock.now", return_value=later):
+        responses.post(FAKE_TOKEN_URL, json={"access_token": "access-3", "token_type": "Bearer"})
+        opened.get_balance()
+    assert responses.calls[-1].request.headers["Authorization"] == "Bearer access-3"
 
 
 # --- 1. URLs, the bearer header, timeout, User-Agent --------------------------------------
