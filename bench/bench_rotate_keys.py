@@ -131,44 +131,6 @@ def rotate_command(keys: dict[str, Any]) -> dict[str, Any]:
     return report
 
 
-def batched_rotate(multi: Any, batch_size: int = 500) -> float:
-    """Rotate every row as the command does, but with one UPDATE per batch; return seconds.
-
-    A sketch of the fix proposed for the command, measured beside it; not the package's code.
-    """
-    from django.db import connection, transaction
-
-    from coolsms_oauth_django.models import CoolSMSAccount
-
-    table = CoolSMSAccount._meta.db_table
-    gc.collect()
-    started = time.perf_counter()
-    last = 0
-    while True:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id, access_token, refresh_token FROM {table} WHERE id > %s "
-                "ORDER BY id LIMIT %s FOR UPDATE",
-                [last, batch_size],
-            )
-            batch = cursor.fetchall()
-            rows = [
-                (
-                    multi.rotate(access.encode()).decode(),
-                    multi.rotate(refresh.encode()).decode() if refresh is not None else None,
-                    pk,
-                )
-                for pk, access, refresh in batch
-            ]
-            cursor.cursor.executemany(
-                f"UPDATE {table} SET access_token = %s, refresh_token = %s WHERE id = %s", rows
-            )
-        if len(batch) < batch_size:
-            break
-        last = batch[-1][0]
-    return time.perf_counter() - started
-
-
 def rows_readable_only_with(key: bytes) -> tuple[int, int]:
     """Return (rows whose two tokens open with ``key`` alone, rows in all)."""
     from cryptography.fernet import Fernet, InvalidToken
@@ -222,14 +184,12 @@ def run(quick: bool = False) -> common.Result:
             seconds = report["seconds"]
             outputs.append(report["output"].strip())
             peaks.append(report["rss_peak"] - report["rss_before"])
-            prototype_ratio = batched_rotate(multi, BATCH) / bare
             rows.append(
                 [
                     f"{size:,}",
                     f"{size / seconds:,.0f}",
                     f"{size / bare:,.0f}",
                     f"{seconds / bare:.2f}×",
-                    f"{prototype_ratio:.2f}×",
                     f"{seconds:.1f} s",
                     f"{report['rss_before'] / 2**20:.0f} → {report['rss_peak'] / 2**20:.0f} MiB "
                     f"(+{peaks[-1] / 2**20:.1f})",
@@ -243,7 +203,6 @@ def run(quick: bool = False) -> common.Result:
             "command rows/s",
             "bare MultiFernet.rotate rows/s",
             "command / bare",
-            "batched-UPDATE sketch / bare",
             "command time",
             "command process RSS: before → peak (growth)",
         ],
@@ -259,9 +218,6 @@ def run(quick: bool = False) -> common.Result:
         f"{TARGET:.0f}×: {common.held(ratio <= TARGET)}.",
         f"- The command's memory grows {growth:.2f}× as much at {sizes[-1]:,} rows as at "
         f"{sizes[0]:,}; target flat (under {FLAT}×): {common.held(growth <= FLAT)}.",
-        f"- A sketch of one UPDATE per batch instead of one per row (the same locked batches "
-        f"of {BATCH}, rows sent with psycopg's pipelined executemany; not the package's code) "
-        f"takes {prototype_ratio:.2f}× the bare cost at {sizes[-1]:,} rows.",
         f"- Afterwards {opened:,} of {total:,} rows open with the new key alone. "
         f"The command said: “{outputs[-1]}”",
     )
