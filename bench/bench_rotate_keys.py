@@ -30,7 +30,6 @@ TARGET = 3.0
 #: Peak memory at 10× the rows may be at most this many times the smaller peak.
 FLAT = 1.5
 #: Rows per transaction, as the command's default.
-BATCH = 500
 ACCOUNT_COLUMNS = (
     "user_id",
     "member_id",
