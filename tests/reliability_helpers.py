@@ -78,6 +78,26 @@ def reset_debug_cursors() -> None:
         connection.force_debug_cursor = False
 
 
+@contextmanager
+def sandbox_at_debug(caplog: pytest.LogCaptureFixture, **overrides: Any) -> Iterator[Any]:
+    """Run an auto-approving sandbox with the app pointed at it and every log at DEBUG."""
+    from django.test import override_settings
+
+    from coolsms_oauth_django.sandbox import Sandbox
+
+    from .conftest_session import sandbox_settings
+
+    with (
+        Sandbox(auto_approve=True) as running,
+        override_settings(COOLSMS_OAUTH=sandbox_settings(running, **overrides)),
+    ):
+        debug_logging(caplog)
+        try:
+            yield running
+        finally:
+            reset_debug_cursors()
+
+
 def exception_texts(error: BaseException | None) -> list[str]:
     """Return ``str()`` and ``repr()`` of an exception and of every exception behind it."""
     texts: list[str] = []

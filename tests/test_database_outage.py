@@ -13,21 +13,20 @@ from collections.abc import Iterator
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError
-from django.test import Client, override_settings
+from django.test import Client
 
 from coolsms_oauth_django import get_coolsms_session, refresh
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
 from .conftest import start_flow
-from .conftest_session import connect, expire, sandbox_settings, stored_tokens
+from .conftest_session import connect, expire, stored_tokens
 from .reliability_helpers import (
     authorize,
     code_of,
-    debug_logging,
     failing_writes,
     leaked,
-    reset_debug_cursors,
+    sandbox_at_debug,
     site_path,
     unreachable_table,
 )
@@ -39,14 +38,8 @@ TABLE = CoolSMSAccount._meta.db_table
 
 @pytest.fixture
 def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    with Sandbox(auto_approve=True) as running:
-        coolsms = sandbox_settings(running)
-        with override_settings(COOLSMS_OAUTH=coolsms):
-            debug_logging(caplog)
-            try:
-                yield running
-            finally:
-                reset_debug_cursors()
+    with sandbox_at_debug(caplog) as running:
+        yield running
 
 
 @pytest.fixture

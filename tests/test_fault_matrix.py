@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.test import Client, override_settings
+from django.test import Client
 
 from coolsms_oauth_django import endpoints, get_coolsms_session
 from coolsms_oauth_django.exceptions import CoolSMSAPIError, TokenError, TokenRefreshError
@@ -21,17 +21,16 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
 from .conftest import start_flow
-from .conftest_session import connect, expire, sandbox_settings, stored_tokens
+from .conftest_session import connect, expire, stored_tokens
 from .reliability_helpers import (
     FAULT_TIMEOUT,
     PASSING_FAULTS,
     authorize,
     code_of,
-    debug_logging,
     exception_texts,
     fault_kinds,
     leaked,
-    reset_debug_cursors,
+    sandbox_at_debug,
     site_path,
 )
 
@@ -45,14 +44,8 @@ NETWORK_FAULTS = frozenset({"timeout", "dropped-connection", "slow-answer"})
 @pytest.fixture
 def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
     """A sandbox with the app pointed at it: short TIMEOUT, one retry, DEBUG logs captured."""
-    with Sandbox(auto_approve=True) as running:
-        coolsms = sandbox_settings(running, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1)
-        with override_settings(COOLSMS_OAUTH=coolsms):
-            debug_logging(caplog)
-            try:
-                yield running
-            finally:
-                reset_debug_cursors()
+    with sandbox_at_debug(caplog, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1) as running:
+        yield running
 
 
 def assert_nothing_secret_logged(

@@ -28,10 +28,9 @@ from .conftest_session import connect, expire, sandbox_settings, stored_tokens
 from .reliability_helpers import (
     authorize,
     code_of,
-    debug_logging,
     exception_texts,
     leaked,
-    reset_debug_cursors,
+    sandbox_at_debug,
     site_path,
 )
 
@@ -60,14 +59,8 @@ class Evidence:
 
 @pytest.fixture
 def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    with Sandbox(auto_approve=True) as running:
-        coolsms = sandbox_settings(running, REFRESH_RETRIES=1, TIMEOUT=2)
-        with override_settings(COOLSMS_OAUTH=coolsms):
-            debug_logging(caplog)
-            try:
-                yield running
-            finally:
-                reset_debug_cursors()
+    with sandbox_at_debug(caplog, REFRESH_RETRIES=1, TIMEOUT=2) as running:
+        yield running
 
 
 @pytest.fixture
