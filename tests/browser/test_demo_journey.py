@@ -83,13 +83,13 @@ def ensure_chromium() -> None:
         return
     if os.geteuid() == 0 and shutil.which("apt-get"):
         print("Installing chromium with apt-get ...")
-        subprocess.run(
-            ["apt-get", "install", "-y", "chromium"],
-            check=False,
-            stdout=subprocess.DEVNULL,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            timeout=900,
-        )
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        install = ["apt-get", "install", "-y", "chromium"]
+        quiet: dict[str, Any] = {"stdout": subprocess.DEVNULL, "env": env, "timeout": 900}
+        if subprocess.run(install, check=False, **quiet).returncode != 0:
+            # A machine whose package lists are stale or missing: refresh them once.
+            subprocess.run(["apt-get", "update"], check=False, **quiet)
+            subprocess.run(install, check=False, **quiet)
     if not CHROMIUM.exists():
         fail_or_skip(f"{CHROMIUM} is missing (install it with: apt-get install -y chromium)")
 
