@@ -5,9 +5,8 @@ This module imports nothing from Django, so the sandbox provider shares it.
 
 from __future__ import annotations
 
+#: The same paths are also served by https://api.solapi.com and (older) rest.coolsms.co.kr.
 DEFAULT_BASE_URL = "https://api.coolsms.co.kr"
-#: Other hosts that serve the same paths (older documentation and the SOLAPI brand).
-OTHER_BASE_URLS = ("https://rest.coolsms.co.kr", "https://api.solapi.com")
 
 AUTHORIZE_PATH = "/oauth2/v1/authorize"
 TOKEN_PATH = "/oauth2/v1/access_token"
