@@ -445,3 +445,26 @@ def test_an_upload_is_not_sent_twice(session: CoolSMSSession) -> None:
     with session.post("/storage/v1/files", files={"file": ("a.txt", b"x")}) as answer:
         assert answer.status_code == 401
     assert len(responses.calls) == 1
+
+
+@responses.activate
+def test_a_kept_token_refused_after_another_worker_refreshed_takes_the_saved_one() -> None:
+    user = make_user()
+    account = make_account(user)
+    opened = get_coolsms_session(user)  # keeps access-1
+    # Another worker refreshed meanwhile and saved access-2; CoolSMS refuses access-1 now.
+    CoolSMSAccount.objects.filter(pk=account.pk).update(access_token="access-2")
+
+    def answer(request: requests.PreparedRequest) -> tuple[int, dict[str, str], str]:
+        if request.headers["Authorization"] == "Bearer access-2":
+            return 200, {}, json.dumps({"balance": 5})
+        return 401, {}, json.dumps({"errorCode": "Unauthorized", "errorMessage": "expired"})
+
+    responses.add_callback(responses.GET, BALANCE_URL, callback=answer)
+    token_endpoint = responses.post(FAKE_TOKEN_URL, json=token_body("access-3"))
+    with opened:
+        assert opened.get_balance() == {"balance": 5}
+        assert opened.get_balance() == {"balance": 5}
+    assert token_endpoint.call_count == 0
+    sent = [call.request.headers["Authorization"] for call in responses.calls]
+    assert sent == ["Bearer access-1", "Bearer access-2", "Bearer access-2"]
