@@ -37,7 +37,7 @@ PROFILE = {
 SERVERS = {"postgres": ("127.0.0.1", 5432), "mysql": ("127.0.0.1", 3306)}
 
 
-def _reachable(host: str, port: int) -> bool:
+def reachable(host: str, port: int) -> bool:
     try:
         with socket.create_connection((host, port), timeout=2):
             return True
@@ -52,7 +52,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     of its servers (``make test`` runs each server's pass).
     """
     selected = os.environ.get("COOLSMS_TEST_DATABASE", "sqlite")
-    reachable: dict[str, bool] = {}
+    answered: dict[str, bool] = {}
     for item in items:
         wanted = [marker for marker in SERVERS if marker in item.keywords]
         if not wanted:
@@ -60,9 +60,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if selected not in wanted:
             reason = f"needs COOLSMS_TEST_DATABASE={' or '.join(wanted)} (make test runs it)"
         else:
-            if selected not in reachable:
-                reachable[selected] = _reachable(*SERVERS[selected])
-            if reachable[selected] or os.environ.get("CI") == "true":
+            if selected not in answered:
+                answered[selected] = reachable(*SERVERS[selected])
+            if answered[selected] or os.environ.get("CI") == "true":
                 continue
             host, port = SERVERS[selected]
             reason = f"{selected} is not reachable at {host}:{port}"

@@ -1,6 +1,7 @@
-"""Many processes, several databases.
+"""Many processes: connect flows through a real multi-process server.
 
-* The stampede of the session tests (checklist item 27) on MariaDB as well as PostgreSQL.
+(The refresh stampede on PostgreSQL and MariaDB is in ``test_stampede.py``.)
+
 * Connect flows in parallel from many users through a real multi-process server (gunicorn
   with several workers on a loopback port, all on the PostgreSQL test database), with the
   sessions in the database and, separately, in Redis through Django's cache session backend:
@@ -33,31 +34,16 @@ from coolsms_oauth_django import endpoints, get_coolsms_session
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox, SandboxUser
 
-from .conftest import PASSWORD
+from .conftest import PASSWORD, reachable
 from .conftest_session import expire, sandbox_settings
 from .test_integration_sandbox import read_form
-from .test_stampede import require_vendor, rotating_sandbox, run_stampede_across_processes
-
-__all__ = ["rotating_sandbox"]
+from .test_stampede import require_vendor
 
 REPO = Path(__file__).resolve().parents[1]
 USERS = 16
 PARALLEL = 8
 WORKERS = 3
 REDIS_URL = "redis://127.0.0.1:6379/13"
-
-
-# --- The stampede on MariaDB -----------------------------------------------------------------
-
-
-@pytest.mark.slow
-@pytest.mark.mysql
-@pytest.mark.django_db(transaction=True)
-def test_sc27_one_refresh_across_processes_and_threads_on_mariadb(
-    rotating_sandbox: Sandbox,
-) -> None:
-    require_vendor("mysql")
-    run_stampede_across_processes(rotating_sandbox, "mysql")
 
 
 # --- Parallel connect flows through gunicorn -------------------------------------------------
@@ -234,8 +220,14 @@ def member_sandbox() -> Iterator[Sandbox]:
 
 @pytest.fixture
 def redis_prefix() -> Iterator[str]:
-    """A Redis key prefix of this test alone; its keys are deleted afterwards."""
+    """A Redis key prefix of this test alone; its keys are deleted afterwards.
+
+    Skip, saying why, when no Redis answers on 127.0.0.1:6379, except under CI.
+    """
     import redis
+
+    if not reachable("127.0.0.1", 6379) and os.environ.get("CI") != "true":
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
 
     prefix = f"coolsms-reliability-{uuid.uuid4().hex}"
     client = redis.Redis.from_url(REDIS_URL)
