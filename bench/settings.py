@@ -7,48 +7,12 @@ from __future__ import annotations
 
 import os
 
+from tests.settings import *  # noqa: F403  (the test suite's site, with the changes below)
+from tests.settings import MIDDLEWARE
+
 SECRET_KEY = "bench-secret-key-not-for-production"
-DEBUG = False
-USE_TZ = True
-TIME_ZONE = "Asia/Seoul"
-LANGUAGE_CODE = "en"
-ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 ROOT_URLCONF = "bench.urls"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-
-INSTALLED_APPS = [
-    "django.contrib.admin",
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "coolsms_oauth_django",
-]
-
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "coolsms_oauth_django.middleware.CoolSMSMiddleware",
-]
-
-TEMPLATES = [
-    {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
-        "APP_DIRS": True,
-        "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-            ],
-        },
-    }
-]
+MIDDLEWARE = [*MIDDLEWARE, "coolsms_oauth_django.middleware.CoolSMSMiddleware"]
 
 DATABASES = {
     "default": {
