@@ -6,6 +6,7 @@ import os
 import socket
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -13,6 +14,7 @@ import jwt
 import pytest
 import responses
 from django.contrib.auth.models import AbstractBaseUser
+from django.dispatch import Signal
 from django.test import Client
 
 from coolsms_oauth_django import endpoints
@@ -154,3 +156,24 @@ def start_flow(client: Client, next_url: str = "/") -> dict[str, str]:
 def callback(client: Client, **params: str) -> Any:
     """GET the callback with ``params``."""
     return client.get("/coolsms/callback/", params)
+
+
+def connect_through_flow(client: Client, code: str = "code-1", next_url: str = "/") -> Any:
+    """Run a whole connect flow against the fake CoolSMS; return the callback's response."""
+    params = start_flow(client, next_url=next_url)
+    return callback(client, code=code, state=params["state"])
+
+
+@contextmanager
+def captured(signal: Signal) -> Iterator[list[dict[str, Any]]]:
+    """Collect the keyword arguments of every sending of ``signal`` inside the block."""
+    received: list[dict[str, Any]] = []
+
+    def handler(**kwargs: Any) -> None:
+        received.append(kwargs)
+
+    signal.connect(handler)
+    try:
+        yield received
+    finally:
+        signal.disconnect(handler)

@@ -13,7 +13,7 @@ from django.test import Client
 from coolsms_oauth_django import clock, signals
 from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
 
-from .conftest import ACCESS_TOKEN, REFRESH_TOKEN
+from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, captured
 
 pytestmark = pytest.mark.django_db
 
@@ -89,35 +89,19 @@ def test_accounts_cannot_be_added_by_hand(staff: Client) -> None:
 
 
 def test_disconnect_action_deletes_and_signals(staff: Client, account: CoolSMSAccount) -> None:
-    received: list[Any] = []
-
-    def handler(**kwargs: Any) -> None:
-        received.append(kwargs["member_id"])
-
-    signals.account_disconnected.connect(handler)
-    try:
+    with captured(signals.account_disconnected) as received:
         response = staff.post(
             CHANGELIST,
             {"action": "disconnect_selected", "_selected_action": [account.pk]},
             follow=True,
         )
-    finally:
-        signals.account_disconnected.disconnect(handler)
     assert "1 CoolSMS account disconnected." in response.content.decode()
     assert not CoolSMSAccount.objects.exists()
-    assert received == ["MEM0000000000001"]
+    assert [kwargs["member_id"] for kwargs in received] == ["MEM0000000000001"]
 
 
 def test_deleting_from_the_admin_also_signals(staff: Client, account: CoolSMSAccount) -> None:
-    received: list[Any] = []
-
-    def handler(**kwargs: Any) -> None:
-        received.append(kwargs["member_id"])
-
-    signals.account_disconnected.connect(handler)
-    try:
+    with captured(signals.account_disconnected) as received:
         staff.post(f"{CHANGELIST}{account.pk}/delete/", {"post": "yes"})
-    finally:
-        signals.account_disconnected.disconnect(handler)
-    assert received == ["MEM0000000000001"]
+    assert [kwargs["member_id"] for kwargs in received] == ["MEM0000000000001"]
     assert not CoolSMSAccount.objects.exists()

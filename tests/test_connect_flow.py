@@ -24,6 +24,8 @@ from .conftest import (
     TOKEN_URL,
     callback,
     calls_to,
+    captured,
+    connect_through_flow,
     csrf_token,
     start_flow,
     token_body,
@@ -77,8 +79,7 @@ def test_sc09_connect_get_shows_a_confirmation_page_and_starts_nothing(logged_in
 def test_confirmation_page_says_when_the_connection_needs_reconnecting(
     logged_in: Client, coolsms: responses.RequestsMock
 ) -> None:
-    params = start_flow(logged_in)
-    callback(logged_in, code="code-1", state=params["state"])
+    connect_through_flow(logged_in)
     assert "already connected" in logged_in.get("/coolsms/connect/").content.decode()
     CoolSMSAccount.objects.update(status=CoolSMSAccount.NEEDS_RECONNECT)
     page = logged_in.get("/coolsms/connect/").content.decode()
@@ -517,17 +518,8 @@ def test_sc17_callback_redirects_at_once_with_no_referrer_and_no_store(
 def test_callback_stores_the_connection_and_fires_account_connected(
     logged_in: Client, user: AbstractBaseUser, coolsms: responses.RequestsMock
 ) -> None:
-    received: list[dict[str, Any]] = []
-
-    def handler(**kwargs: Any) -> None:
-        received.append(kwargs)
-
-    signals.account_connected.connect(handler)
-    try:
-        params = start_flow(logged_in, next_url="/after/")
-        response = callback(logged_in, code="code-1", state=params["state"])
-    finally:
-        signals.account_connected.disconnect(handler)
+    with captured(signals.account_connected) as received:
+        response = connect_through_flow(logged_in, next_url="/after/")
     assert response["Location"] == "/after/"
     account = CoolSMSAccount.objects.get(user=user)
     assert account.member_id == PROFILE["memberId"]
@@ -605,8 +597,7 @@ def test_sc24_a_coolsms_account_linked_to_another_user_is_refused(
 def test_sc24_tokens_are_bound_to_the_user_who_started_the_flow(
     logged_in: Client, user: AbstractBaseUser, coolsms: responses.RequestsMock
 ) -> None:
-    params = start_flow(logged_in)
-    callback(logged_in, code="code-1", state=params["state"])
+    connect_through_flow(logged_in)
     assert CoolSMSAccount.objects.get().user_id == user.pk
 
 
@@ -614,8 +605,7 @@ def test_sc24_tokens_are_bound_to_the_user_who_started_the_flow(
 
 
 def test_disconnect_is_post_only(logged_in: Client, coolsms: responses.RequestsMock) -> None:
-    params = start_flow(logged_in)
-    callback(logged_in, code="code-1", state=params["state"])
+    connect_through_flow(logged_in)
     assert logged_in.get("/coolsms/disconnect/").status_code == 405
     assert CoolSMSAccount.objects.count() == 1
 
@@ -623,21 +613,12 @@ def test_disconnect_is_post_only(logged_in: Client, coolsms: responses.RequestsM
 def test_disconnect_deletes_the_tokens_and_fires_account_disconnected(
     logged_in: Client, user: AbstractBaseUser, coolsms: responses.RequestsMock
 ) -> None:
-    params = start_flow(logged_in)
-    callback(logged_in, code="code-1", state=params["state"])
-    received: list[dict[str, Any]] = []
-
-    def handler(**kwargs: Any) -> None:
-        received.append(kwargs)
-
-    signals.account_disconnected.connect(handler)
-    try:
+    connect_through_flow(logged_in)
+    with captured(signals.account_disconnected) as received:
         token = logged_in.cookies["csrftoken"].value
         response = logged_in.post(
             "/coolsms/disconnect/", {"csrfmiddlewaretoken": token, "next": "/bye/"}
         )
-    finally:
-        signals.account_disconnected.disconnect(handler)
     assert response["Location"] == "/bye/"
     assert not CoolSMSAccount.objects.exists()
     assert received[0]["user"] == user
@@ -647,8 +628,7 @@ def test_disconnect_deletes_the_tokens_and_fires_account_disconnected(
 def test_disconnect_needs_the_csrf_token(
     logged_in: Client, coolsms: responses.RequestsMock
 ) -> None:
-    params = start_flow(logged_in)
-    callback(logged_in, code="code-1", state=params["state"])
+    connect_through_flow(logged_in)
     assert logged_in.post("/coolsms/disconnect/").status_code == 403
     assert CoolSMSAccount.objects.count() == 1
 
