@@ -129,16 +129,15 @@ def clear_tables() -> None:
 
 def coolsms_settings(sandbox: Any, **extra: Any) -> dict[str, Any]:
     """Return a ``COOLSMS_OAUTH`` dict pointing at ``sandbox``."""
-    return {
-        "CLIENT_ID": sandbox.client_id,
-        "CLIENT_SECRET": sandbox.client_secret,
-        "BASE_URL": sandbox.base_url,
+    from coolsms_oauth_django.testing import oauth_settings_for
+
+    defaults = {
         "REDIRECT_URI": REDIRECT_URI,
         "SCOPES": SCOPES,
         "ENCRYPTION_KEYS": [ENCRYPTION_KEY],
         "REFRESH_BACKOFF": 0,
-        **extra,
     }
+    return oauth_settings_for(sandbox, **{**defaults, **extra})
 
 
 @contextlib.contextmanager

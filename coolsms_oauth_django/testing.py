@@ -16,7 +16,20 @@ if TYPE_CHECKING:
     # Imported inside the fixtures: pytest loads this plugin before coverage starts.
     from coolsms_oauth_django.sandbox import Sandbox
 
-__all__ = ["coolsms_sandbox", "coolsms_sandbox_settings"]
+__all__ = ["coolsms_sandbox", "coolsms_sandbox_settings", "oauth_settings_for"]
+
+
+def oauth_settings_for(
+    sandbox: Sandbox, base: dict[str, Any] | None = None, **overrides: Any
+) -> dict[str, Any]:
+    """Return a ``COOLSMS_OAUTH`` dict pointed at ``sandbox``: ``base`` with its client and URL."""
+    return {
+        **(base or {}),
+        "CLIENT_ID": sandbox.client_id,
+        "CLIENT_SECRET": sandbox.client_secret,
+        "BASE_URL": sandbox.base_url,
+        **overrides,
+    }
 
 
 @pytest.fixture
@@ -42,10 +55,5 @@ def coolsms_sandbox_settings(coolsms_sandbox: Sandbox, request: pytest.FixtureRe
             "install pytest-django or use the coolsms_sandbox fixture alone"
         ) from err
     current = dict(getattr(settings, "COOLSMS_OAUTH", None) or {})
-    settings.COOLSMS_OAUTH = {
-        **current,
-        "CLIENT_ID": coolsms_sandbox.client_id,
-        "CLIENT_SECRET": coolsms_sandbox.client_secret,
-        "BASE_URL": coolsms_sandbox.base_url,
-    }
+    settings.COOLSMS_OAUTH = oauth_settings_for(coolsms_sandbox, current)
     return coolsms_sandbox

@@ -20,6 +20,7 @@ from coolsms_oauth_django import accounts, clock, oauth
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.testing import oauth_settings_for
 from tests.settings import COOLSMS_OAUTH
 
 REDIRECT_URI = "http://testserver/coolsms/callback/"
@@ -31,16 +32,8 @@ FAKE_TOKEN_URL = FAKE_BASE + "/oauth2/v1/access_token"
 
 def sandbox_settings(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
     """Return a ``COOLSMS_OAUTH`` dict pointing at ``sandbox``."""
-    return {
-        **COOLSMS_OAUTH,
-        "CLIENT_ID": sandbox.client_id,
-        "CLIENT_SECRET": sandbox.client_secret,
-        "BASE_URL": sandbox.base_url,
-        "REDIRECT_URI": REDIRECT_URI,
-        "SCOPES": SCOPES,
-        "REFRESH_BACKOFF": 0,
-        **extra,
-    }
+    defaults = {"REDIRECT_URI": REDIRECT_URI, "SCOPES": SCOPES, "REFRESH_BACKOFF": 0}
+    return oauth_settings_for(sandbox, COOLSMS_OAUTH, **{**defaults, **extra})
 
 
 @pytest.fixture
