@@ -30,6 +30,14 @@ def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+def account_of(user: object) -> CoolSMSAccount | None:
+    """Return the connection of ``user`` (``None`` for anonymous users and users without one)."""
+    pk = getattr(user, "pk", None)
+    if pk is None or not getattr(user, "is_authenticated", False):
+        return None
+    return CoolSMSAccount.objects.filter(user_id=pk).first()
+
+
 def save_connection(
     user: AbstractBaseUser,
     tokens: TokenSet,

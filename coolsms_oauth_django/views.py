@@ -28,7 +28,6 @@ from .exceptions import (
     TokenError,
 )
 from .http import create_session
-from .models import CoolSMSAccount
 
 logger = logging.getLogger("coolsms_oauth_django")
 security_logger = logging.getLogger("django.security.coolsms_oauth")
@@ -71,7 +70,11 @@ class ConnectView(LoginRequiredMixin, View):
         return render(
             request,
             self.template_name,
-            {"next": next_url, "scopes": config.scopes, "account": _account_of(request)},
+            {
+                "next": next_url,
+                "scopes": config.scopes,
+                "account": accounts.account_of(request.user),
+            },
         )
 
     @method_decorator(csrf_protect)
@@ -93,12 +96,6 @@ class ConnectView(LoginRequiredMixin, View):
             config, redirect_uri=redirect_uri, state=flow.state, code_verifier=verifier
         )
         return HttpResponseRedirect(url)
-
-
-def _account_of(request: HttpRequest) -> CoolSMSAccount | None:
-    if request.user.pk is None:
-        return None
-    return CoolSMSAccount.objects.filter(user_id=request.user.pk).first()
 
 
 def _notify(request: HttpRequest, level: int, text: str) -> bool:
@@ -258,7 +255,7 @@ class DisconnectView(LoginRequiredMixin, View):
     @method_decorator(csrf_protect)
     def post(self, request: HttpRequest) -> HttpResponse:
         config = app_settings()
-        account = _account_of(request)
+        account = accounts.account_of(request.user)
         if account is not None:
             accounts.disconnect(account, request=request)
             _notify(request, messages.SUCCESS, _("Your CoolSMS account is disconnected."))

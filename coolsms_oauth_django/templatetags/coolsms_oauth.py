@@ -6,7 +6,7 @@ from typing import Any
 
 from django import template
 
-from ..models import CoolSMSAccount
+from ..accounts import account_of
 
 register = template.Library()
 
@@ -15,13 +15,9 @@ register = template.Library()
 def coolsms_connect_button(context: template.Context, next: str | None = None) -> dict[str, Any]:
     """Render a POST form to connect CoolSMS, or the connection and a disconnect button."""
     request = context.get("request")
-    user = getattr(request, "user", None)
-    account = None
-    if user is not None and user.is_authenticated:
-        account = CoolSMSAccount.objects.filter(user_id=user.pk).first()
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
-        "account": account,
+        "account": account_of(getattr(request, "user", None)),
         "next": next or (request.get_full_path() if request is not None else ""),
     }
