@@ -27,7 +27,8 @@ from django.contrib.auth.models import AnonymousUser
 from . import clock, endpoints, oauth, refresh
 from .conf import app_settings
 from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
-from .http import USER_AGENT
+from .http import USER_AGENT, api_adapter
+from .lookup import connection_row
 from .models import CoolSMSAccount
 
 __all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
@@ -94,6 +95,10 @@ class CoolSMSSession(requests.Session):
         self.headers["User-Agent"] = USER_AGENT
         self.headers["Accept"] = "application/json"
         self.auth = CoolSMSBearerAuth(self)
+        # Connections to CoolSMS come from the process's pool (see .http): closing this
+        # session leaves them open for the next one.
+        scheme, netloc = _origin(self.base_url)
+        self.mount(f"{scheme}://{netloc}/", api_adapter())
         # The token last read, kept until it is due for a refresh or CoolSMS rejects it.
         self._token: str | None = None
         self._token_expires: datetime | None = None
@@ -203,11 +208,7 @@ def get_coolsms_session(
     """
     if user is None or not user.is_authenticated:
         raise NotConnected("Only a signed-in user can have a CoolSMS connection.")
-    row = (
-        CoolSMSAccount.objects.filter(user_id=user.pk)
-        .values_list("pk", "status", "access_token", "expires_at")
-        .first()
-    )
+    row = connection_row(user.pk)
     if row is None:
         raise NotConnected("This user has not connected a CoolSMS account.")
     account_id, status, token, expires_at = row

@@ -1,0 +1,159 @@
+"""The connection pool API sessions share (``http.api_adapter``), against a running sandbox."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+
+from coolsms_oauth_django import http
+from coolsms_oauth_django.accounts import save_connection
+from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.endpoints import BALANCE_PATH
+from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.session import CoolSMSSession, get_coolsms_session
+from tests.conftest_session import (
+    connect,
+    make_user,
+    sandbox,
+    sandbox_configured,
+    sandbox_tokens,
+)
+
+__all__ = ["sandbox", "sandbox_configured"]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _fresh_pool() -> Iterator[None]:
+    http.reset_api_adapter()
+    yield
+    http.reset_api_adapter()
+
+
+def api_pool() -> Any:
+    """Return urllib3's one pool in the shared adapter: the configured CoolSMS origin's."""
+    port = urlsplit(app_settings().base_url).port
+    manager = http.api_adapter().poolmanager
+    # urllib3 refuses to iterate its container directly.
+    pools = [manager.pools[key] for key in manager.pools.keys()]  # noqa: SIM118
+    assert [pool.port for pool in pools] == [port]
+    return pools[0]
+
+
+def test_sessions_opened_one_after_another_reuse_one_connection(
+    sandbox_configured: Sandbox,
+) -> None:
+    user = make_user()
+    connect(user, sandbox_configured)
+    for _ in range(3):
+        with get_coolsms_session(user) as session:
+            assert session.get_balance()["balance"] >= 0
+    pool = api_pool()
+    assert (pool.num_requests, pool.num_connections) == (3, 1)
+
+
+def test_closing_a_session_leaves_the_pooled_connection_open(sandbox_configured: Sandbox) -> None:
+    user = make_user()
+    connect(user, sandbox_configured)
+    with get_coolsms_session(user) as session:
+        session.get_balance()
+    pool = api_pool()
+    idle = [conn for conn in pool.pool.queue if conn is not None]
+    assert len(idle) == 1 and idle[0].sock is not None
+
+
+def test_the_shared_adapter_serves_only_the_coolsms_origin(sandbox_configured: Sandbox) -> None:
+    account = connect(make_user(), sandbox_configured)
+    with CoolSMSSession(account) as session:
+        assert session.get_adapter(session.url(BALANCE_PATH)) is http.api_adapter()
+        elsewhere = session.get_adapter("http://example.com/")
+        assert elsewhere is not http.api_adapter()
+        # A host that merely starts with the CoolSMS host is another origin.
+        lookalike = session.base_url + ".example.com/"
+        assert session.get_adapter(lookalike) is not http.api_adapter()
+
+
+def test_sessions_of_several_users_share_the_pool_and_each_sends_its_own_token(
+    sandbox_configured: Sandbox,
+) -> None:
+    users = [make_user(f"user{number}") for number in range(4)]
+    # Auto-approval always grants the sandbox's default member; each user stores a member id
+    # of its own, as if each had approved as a different member.
+    accounts = [
+        save_connection(user, sandbox_tokens(sandbox_configured), profile={"memberId": f"M{n}"})
+        for n, user in enumerate(users)
+    ]
+    sent: dict[int, set[str]] = {account.pk: set() for account in accounts}
+    errors: list[BaseException] = []
+
+    def work(index: int) -> None:
+        from django.db import connection
+
+        try:
+            for _ in range(5):
+                with get_coolsms_session(users[index]) as session:
+                    response = session.get(BALANCE_PATH)
+                    response.raise_for_status()
+                    sent[accounts[index].pk].add(response.request.headers["Authorization"])
+        except BaseException as err:  # reported below
+            errors.append(err)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(users))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    for account in accounts:
+        assert sent[account.pk] == {f"Bearer {account.access_token}"}
+    assert api_pool().num_connections <= len(users)
+
+
+def test_reset_closes_the_pool_and_the_next_session_starts_a_new_one() -> None:
+    first = http.api_adapter()
+    http.reset_api_adapter()
+    assert http.api_adapter() is not first
+
+
+def test_discard_really_closes_while_close_keeps_the_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    adapter = http.api_adapter()
+    cleared: list[bool] = []
+    monkeypatch.setattr(adapter.poolmanager, "clear", lambda: cleared.append(True))
+    adapter.close()
+    assert cleared == []
+    adapter.discard()
+    assert cleared == [True]
+
+
+def test_a_forked_child_starts_its_own_pool() -> None:
+    # In a fresh single-threaded interpreter: forking this test process would warn.
+    script = textwrap.dedent(
+        """
+        import os
+        from coolsms_oauth_django import http
+
+        parent = http.api_adapter()
+        pid = os.fork()
+        if pid == 0:
+            child = http.api_adapter()
+            os._exit(0 if child is not parent and http.api_adapter() is child else 1)
+        _, status = os.waitpid(pid, 0)
+        assert http.api_adapter() is parent
+        raise SystemExit(os.waitstatus_to_exitcode(status))
+        """
+    )
+    finished = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=False, timeout=60)
+    assert finished.returncode == 0
