@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection
+from django.db import connection, connections
 
 from coolsms_oauth_django import accounts, clock
 from coolsms_oauth_django.exceptions import AccountAlreadyLinked
@@ -71,3 +71,17 @@ def test_sc24_two_users_racing_for_one_member_leave_one_connection(
         thread.join()
     assert sorted(outcomes) == ["refused", "saved"]
     assert CoolSMSAccount.objects.count() == 1
+
+
+def test_the_compiled_read_matches_the_orm_on_the_server(user: AbstractBaseUser) -> None:
+    from coolsms_oauth_django import lookup
+
+    lookup._compiled.clear()
+    account = accounts.save_connection(user, tokens(), profile=PROFILE)
+    expected = CoolSMSAccount.objects.filter(pk=account.pk).values_list(*lookup.FIELDS).get()
+    for _ in range(2):  # compiled, then reused
+        row = lookup.connection_row(user.pk)
+        assert row == lookup.ConnectionRow(*expected)
+    assert row is not None and row.access_token == ACCESS_TOKEN
+    assert row.expires_at.tzinfo is not None
+    assert lookup._compiled.get(connections["default"]) not in (None, lookup._NOT_COMPILABLE)
