@@ -14,10 +14,12 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.test import override_settings
 
 from coolsms_oauth_django import accounts, clock, oauth
 from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.management.commands import coolsms_rotate_keys as rotate_keys
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.testing import oauth_settings_for
@@ -125,3 +127,33 @@ def token_body(access: str, refresh: str | None = None, expires_in: int = 3600) 
 
 def no_sleep(seconds: float) -> None:
     """Stand in for ``time.sleep`` so retries do not wait."""
+
+
+def raw_columns(account: CoolSMSAccount) -> tuple[str, str | None]:
+    table = CoolSMSAccount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT access_token, refresh_token FROM {table} WHERE id = %s",
+            [account.pk],
+        )
+        row = cursor.fetchone()
+    return row[0], row[1]
+
+
+def refresh_while_rotating(
+    monkeypatch: pytest.MonkeyPatch, account: CoolSMSAccount, *, access: str, refresh: str
+) -> None:
+    """Make a refresh save new tokens on ``account`` once the command has read its row."""
+    original = rotate_keys.rotate
+    done: list[bool] = []
+
+    def rotate_then_refresh(ciphertext: str) -> str:
+        rotated = original(ciphertext)
+        if not done:
+            done.append(True)
+            fresh = CoolSMSAccount.objects.get(pk=account.pk)
+            fresh.access_token, fresh.refresh_token = access, refresh
+            fresh.save(update_fields=["access_token", "refresh_token"])
+        return rotated
+
+    monkeypatch.setattr(rotate_keys, "rotate", rotate_then_refresh)

@@ -11,7 +11,6 @@ import responses
 from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import CoolSMSAccount
@@ -22,6 +21,8 @@ from tests.conftest_session import (
     expire,
     make_account,
     make_user,
+    raw_columns,
+    refresh_while_rotating,
     sandbox,
     sandbox_configured,
     stored_tokens,
@@ -102,17 +103,6 @@ def test_refresh_tokens_against_the_sandbox(sandbox_configured: Sandbox) -> None
 # --- coolsms_rotate_keys -----------------------------------------------------------------
 
 
-def raw_columns(account: CoolSMSAccount) -> tuple[str, str | None]:
-    table = CoolSMSAccount._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT access_token, refresh_token FROM {table} WHERE id = %s",
-            [account.pk],
-        )
-        row = cursor.fetchone()
-    return row[0], row[1]
-
-
 @pytest.mark.parametrize("batch_size", ["1", "2", "500"])
 def test_rotate_keys_reencrypts_every_token_with_the_first_key(
     settings: Any, batch_size: str
@@ -152,6 +142,27 @@ def test_rotate_keys_reports_rows_no_key_opens(settings: Any) -> None:
     assert stored_tokens(readable) == ("access-1", "refresh-1")
     with pytest.raises(DecryptionError):
         stored_tokens(unreadable)
+
+
+def test_rotate_keys_leaves_a_row_a_refresh_changed_meanwhile(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed = make_account(make_user("first"), access="access-old", refresh="refresh-old")
+    others = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(2)]
+    new_key = Fernet.generate_key().decode()
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "ENCRYPTION_KEYS": [new_key, *ORIGINAL_SETTINGS["ENCRYPTION_KEYS"]],
+    }
+    refresh_while_rotating(monkeypatch, refreshed, access="access-new", refresh="refresh-new")
+    out, _ = run("coolsms_rotate_keys")
+    assert out.strip() == (
+        "Re-encrypted 2 account(s); 0 unreadable; 1 changed meanwhile (left as written)."
+    )
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    assert stored_tokens(refreshed) == ("access-new", "refresh-new")
+    for i, account in enumerate(others):
+        assert stored_tokens(account)[0] == f"access-{i}"
 
 
 def test_rotate_keys_refuses_a_bad_batch_size() -> None:

@@ -5,17 +5,29 @@ from __future__ import annotations
 import os
 import threading
 from datetime import timedelta
+from io import StringIO
+from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.management import call_command
 from django.db import connection, connections
 
 from coolsms_oauth_django import accounts, clock
 from coolsms_oauth_django.exceptions import AccountAlreadyLinked
+from coolsms_oauth_django.management.commands import coolsms_rotate_keys as rotate_keys
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.oauth import TokenSet
 
 from .conftest import ACCESS_TOKEN, PROFILE, REFRESH_TOKEN
+from .conftest_session import (
+    make_account,
+    make_user,
+    raw_columns,
+    refresh_while_rotating,
+    stored_tokens,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 
@@ -85,3 +97,85 @@ def test_the_compiled_read_matches_the_orm_on_the_server(user: AbstractBaseUser)
     assert row is not None and row.access_token == ACCESS_TOKEN
     assert row.expires_at.tzinfo is not None
     assert lookup._compiled.get(connections["default"]) not in (None, lookup._NOT_COMPILABLE)
+
+
+# --- coolsms_rotate_keys on a server: the next batch is read while the last is written -------
+
+
+def rotation_keys(settings: Any) -> str:
+    """Put a new key first; return it."""
+    new_key = Fernet.generate_key().decode()
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "ENCRYPTION_KEYS": [new_key, *settings.COOLSMS_OAUTH["ENCRYPTION_KEYS"]],
+    }
+    return new_key
+
+
+def run_rotation(*args: str) -> str:
+    out = StringIO()
+    call_command("coolsms_rotate_keys", *args, stdout=out, stderr=StringIO())
+    return out.getvalue().strip()
+
+
+def test_rotate_keys_writes_on_a_second_connection_while_reading(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = [
+        make_account(make_user(f"u{i}"), access=f"access-{i}", refresh=f"refresh-{i}")
+        for i in range(7)
+    ]
+    made.append(make_account(make_user("none"), access="lonely", refresh=None))
+    new_key = rotation_keys(settings)
+    writers: list[str] = []
+    original = rotate_keys.Command._write
+
+    def recording(using: str, batch: Any, tally: Any) -> None:
+        writers.append(threading.current_thread().name)
+        original(using, batch, tally)
+
+    monkeypatch.setattr(rotate_keys.Command, "_write", staticmethod(recording))
+    assert run_rotation("--batch-size", "3") == "Re-encrypted 8 account(s); 0 unreadable."
+    assert set(writers) == {"coolsms_rotate_keys writer"} and len(writers) == 3
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    for i, account in enumerate(made[:-1]):
+        assert stored_tokens(account) == (f"access-{i}", f"refresh-{i}")
+    assert stored_tokens(made[-1]) == ("lonely", None)
+
+
+def test_rotate_keys_on_a_server_leaves_a_row_a_refresh_changed_meanwhile(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    refreshed = make_account(make_user("first"), access="access-old", refresh="refresh-old")
+    other = make_account(make_user("second"), access="access-2", refresh="refresh-2")
+    new_key = rotation_keys(settings)
+    refresh_while_rotating(monkeypatch, refreshed, access="access-new", refresh="refresh-new")
+    assert run_rotation() == (
+        "Re-encrypted 1 account(s); 0 unreadable; 1 changed meanwhile (left as written)."
+    )
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    assert stored_tokens(refreshed) == ("access-new", "refresh-new")
+    assert stored_tokens(other) == ("access-2", "refresh-2")
+
+
+def test_a_failed_write_stops_the_rotation_and_keeps_the_batches_written(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(6)]
+    before = {account.pk: raw_columns(account) for account in made}
+    rotation_keys(settings)
+    original = rotate_keys.Command._write
+    calls: list[int] = []
+
+    def failing_second(using: str, batch: Any, tally: Any) -> None:
+        calls.append(len(batch))
+        if len(calls) == 2:
+            raise RuntimeError("the database went away")
+        original(using, batch, tally)
+
+    monkeypatch.setattr(rotate_keys.Command, "_write", staticmethod(failing_second))
+    with pytest.raises(RuntimeError, match="went away"):
+        run_rotation("--batch-size", "2")
+    changed = [account.pk for account in made if raw_columns(account) != before[account.pk]]
+    assert changed == [account.pk for account in made[:2]]
+    assert len(calls) == 2
