@@ -42,6 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "REFRESH_RETRIES": 2,
     "REFRESH_BACKOFF": 0.5,
     "TIMEOUT": 10,
+    "POOL_SIZE": 10,
     "CONNECT_REDIRECT_URL": "/",
     "ISSUER": None,
     "APP_ID": None,
@@ -83,6 +84,7 @@ class AppSettings:
     refresh_retries: int
     refresh_backoff: float
     timeout: float
+    pool_size: int
     connect_redirect_url: str
     issuer: str
     app_id: str | None
@@ -218,6 +220,16 @@ def collect_problems(raw: dict[str, Any] | None = None) -> list[Problem]:
                 "For example: ['users:read', 'cash:read', 'message:write'].",
             )
         )
+    pool_size = raw["POOL_SIZE"]
+    if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
+        problems.append(
+            Problem(
+                "coolsms_oauth.E009",
+                f"{SETTING_NAME}['POOL_SIZE'] must be a positive whole number.",
+                "Give the number of connections to CoolSMS a process keeps for reuse, such as "
+                "10, or your web worker's thread count if it is larger.",
+            )
+        )
     return problems
 
 
@@ -243,6 +255,7 @@ def _build(raw: dict[str, Any]) -> AppSettings:
         refresh_retries=int(raw["REFRESH_RETRIES"]),
         refresh_backoff=float(raw["REFRESH_BACKOFF"]),
         timeout=float(raw["TIMEOUT"]),
+        pool_size=int(raw["POOL_SIZE"]),
         connect_redirect_url=raw["CONNECT_REDIRECT_URL"],
         issuer=(raw["ISSUER"] or base_url).rstrip("/"),
         app_id=raw["APP_ID"] or None,

@@ -8,6 +8,11 @@ session serves the next. Connections hold no credentials (the bearer token trave
 request's header) and no cookies (those stay in each session), so sharing them shares
 nothing of a user.
 
+The pool keeps up to ``POOL_SIZE`` idle connections per host. Like any kept-alive
+``requests.Session``, a request can meet a connection the other end has just closed; urllib3
+checks each one before reuse, and a request that still fails that way is not retried (a POST
+that reached CoolSMS must not be sent twice), so it surfaces as a connection error.
+
 ``requests`` also scans the process environment for proxies and a CA bundle before every
 request. :func:`environment_settings` gives API sessions the same answer from a cache that
 is keyed on the variables it depends on, so a changed variable is seen at the next request.
@@ -15,7 +20,6 @@ is keyed on the variables it depends on, so a changed variable is seen at the ne
 
 from __future__ import annotations
 
-import functools
 import os
 import threading
 from urllib.parse import urlsplit
@@ -52,6 +56,10 @@ class SharedAdapter(HTTPAdapter):
     :meth:`discard` really closes them.
     """
 
+    def __init__(self, pool_size: int) -> None:
+        super().__init__(pool_connections=1, pool_maxsize=pool_size)
+        self.pool_size = pool_size
+
     def close(self) -> None:
         """Keep the pool: other sessions of the process are using it."""
 
@@ -65,14 +73,23 @@ _adapter_lock = threading.Lock()
 
 
 def api_adapter() -> SharedAdapter:
-    """Return the process's shared adapter, creating it on first use (thread-safe)."""
+    """Return the process's shared adapter, creating it on first use (thread-safe).
+
+    A new one replaces it when the ``POOL_SIZE`` setting changes.
+    """
+    from .conf import app_settings
+
     global _adapter
+    size = app_settings().pool_size
     adapter = _adapter
-    if adapter is None:
+    if adapter is None or adapter.pool_size != size:
         with _adapter_lock:
-            if _adapter is None:
-                _adapter = SharedAdapter()
+            stale = _adapter if _adapter is not None and _adapter.pool_size != size else None
+            if _adapter is None or stale is not None:
+                _adapter = SharedAdapter(size)
             adapter = _adapter
+        if stale is not None:
+            stale.discard()
     return adapter
 
 
@@ -115,14 +132,14 @@ ENVIRONMENT_NAMES = (
 )
 
 
-@functools.lru_cache(maxsize=64)
-def _settings_for(
-    origin: str, no_proxy: str | None, environment: tuple[str | None, ...]
-) -> tuple[tuple[tuple[str, str], ...], str | None]:
-    values = dict(zip(ENVIRONMENT_NAMES, environment, strict=True))
-    proxies = get_environ_proxies(origin, no_proxy=no_proxy)
-    bundle = values["REQUESTS_CA_BUNDLE"] or values["CURL_CA_BUNDLE"]
-    return tuple(proxies.items()), bundle
+_Settings = tuple[tuple[tuple[str, str], ...], str | None]
+_environment_cache: dict[tuple[str, str | None, tuple[str | None, ...]], _Settings] = {}
+#: Entries kept at most; past it the cache starts afresh.
+ENVIRONMENT_CACHE_SIZE = 64
+
+
+def _environment() -> tuple[str | None, ...]:
+    return tuple(map(os.environ.get, ENVIRONMENT_NAMES))
 
 
 def environment_settings(
@@ -132,9 +149,23 @@ def environment_settings(
 
     The same as ``requests`` finds before each request (``get_environ_proxies`` and
     ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``), remembered per origin while the variables
-    in :data:`ENVIRONMENT_NAMES` keep their values.
+    in :data:`ENVIRONMENT_NAMES` keep their values. (Mixed-case spellings such as
+    ``Https_Proxy``, which ``requests`` also reads, are not watched: a change to one is seen
+    after a restart.)
     """
     parts = urlsplit(url)
-    environment = tuple(map(os.environ.get, ENVIRONMENT_NAMES))
-    proxies, bundle = _settings_for(f"{parts.scheme}://{parts.netloc}/", no_proxy, environment)
-    return dict(proxies), bundle
+    origin = f"{parts.scheme}://{parts.netloc}/"
+    environment = _environment()
+    key = (origin, no_proxy, environment)
+    found = _environment_cache.get(key)
+    if found is None:
+        proxies = get_environ_proxies(origin, no_proxy=no_proxy)
+        values = dict(zip(ENVIRONMENT_NAMES, environment, strict=True))
+        found = (tuple(proxies.items()), values["REQUESTS_CA_BUNDLE"] or values["CURL_CA_BUNDLE"])
+        # Remember it only if the environment did not change while it was read.
+        if _environment() == environment:
+            if len(_environment_cache) >= ENVIRONMENT_CACHE_SIZE:
+                _environment_cache.clear()
+            _environment_cache[key] = found
+    proxies_found, bundle = found
+    return dict(proxies_found), bundle

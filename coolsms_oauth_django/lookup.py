@@ -4,9 +4,9 @@
 request, and reads one row. Building that query with the ORM costs more than running it, so
 the ORM compiles it once per database connection and later calls only execute the SQL. The
 SQL, its parameter and the value converters (decryption of the token, time zones) all come
-from the ORM, so routers, table names, custom user primary keys and the encrypted field
-behave exactly as with a queryset; on a backend where the compiled form does not check out,
-the queryset runs as usual.
+from the ORM, so routers, table names and the encrypted field behave exactly as with a
+queryset. The parameter is checked against the one the ORM itself sends; where it differs,
+or where the ORM cannot compile the query this way, the queryset runs as usual.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections, router
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -68,7 +69,12 @@ def _parameter(user_pk: Any, connection: BaseDatabaseWrapper) -> Any:
 
 def _compile(user_pk: Any, using: str, connection: BaseDatabaseWrapper) -> Any:
     compiler = _queryset(user_pk, using).query.get_compiler(using=using)
-    sql, params = compiler.as_sql()
+    try:
+        sql, params = compiler.as_sql()
+    except EmptyResultSet:
+        # This user's key cannot match anything (an out-of-range integer, say): the
+        # queryset answers for this call, and the next user's key compiles.
+        return None
     if tuple(params) != (_parameter(user_pk, connection),):
         return _NOT_COMPILABLE
     columns = [selected[0] for selected in compiler.select[: compiler.col_count]]
@@ -84,8 +90,10 @@ def connection_row(user_pk: Any) -> ConnectionRow | None:
     connection = connections[using]
     compiled = _compiled.get(connection)
     if compiled is None:
-        compiled = _compiled[connection] = _compile(user_pk, using, connection)
-    if compiled is _NOT_COMPILABLE:
+        compiled = _compile(user_pk, using, connection)
+        if compiled is not None:
+            _compiled[connection] = compiled
+    if compiled is None or compiled is _NOT_COMPILABLE:
         found = list(_queryset(user_pk, using))
         return ConnectionRow(*found[0]) if found else None
     with connection.cursor() as cursor:

@@ -39,6 +39,9 @@ def test_a_valid_configuration_passes(settings: Any) -> None:
         ({"TOKEN_REQUEST_FORMAT": "xml"}, "coolsms_oauth.E007"),
         ({"TOKEN_AUTH_METHOD": "jwt"}, "coolsms_oauth.E007"),
         ({"SCOPES": "users:read"}, "coolsms_oauth.E008"),
+        ({"POOL_SIZE": 0}, "coolsms_oauth.E009"),
+        ({"POOL_SIZE": "10"}, "coolsms_oauth.E009"),
+        ({"POOL_SIZE": True}, "coolsms_oauth.E009"),
     ],
 )
 def test_each_configuration_error_has_its_own_check(

@@ -136,7 +136,7 @@ def test_rotate_keys_writes_on_a_second_connection_while_reading(
 
     monkeypatch.setattr(rotate_keys.Command, "_write", staticmethod(recording))
     assert run_rotation("--batch-size", "3") == "Re-encrypted 8 account(s); 0 unreadable."
-    assert set(writers) == {"coolsms_rotate_keys writer"} and len(writers) == 3
+    assert set(writers) == {rotate_keys.WRITER_THREAD} and len(writers) == 3
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
     for i, account in enumerate(made[:-1]):
         assert stored_tokens(account) == (f"access-{i}", f"refresh-{i}")
@@ -179,3 +179,27 @@ def test_a_failed_write_stops_the_rotation_and_keeps_the_batches_written(
     changed = [account.pk for account in made if raw_columns(account) != before[account.pk]]
     assert changed == [account.pk for account in made[:2]]
     assert len(calls) == 2
+
+
+def test_a_failed_read_stops_the_rotation_after_writing_what_was_read(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(6)]
+    before = {account.pk: raw_columns(account) for account in made}
+    rotation_keys(settings)
+    original = rotate_keys.Command._read
+    reads: list[Any] = []
+
+    def failing_second(using: str, last_pk: Any, size: int) -> list[tuple[Any, ...]]:
+        reads.append(last_pk)
+        if len(reads) == 2:
+            raise RuntimeError("the read went wrong")
+        return original(using, last_pk, size)
+
+    monkeypatch.setattr(rotate_keys.Command, "_read", staticmethod(failing_second))
+    with pytest.raises(RuntimeError, match="read went wrong"):
+        run_rotation("--batch-size", "2")
+    changed = [account.pk for account in made if raw_columns(account) != before[account.pk]]
+    assert changed == [account.pk for account in made[:2]]
+    writers = [t for t in threading.enumerate() if t.name == rotate_keys.WRITER_THREAD]
+    assert writers == []

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 
 from coolsms_oauth_django import http
-from coolsms_oauth_django.accounts import save_connection
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.endpoints import BALANCE_PATH
 from coolsms_oauth_django.sandbox import Sandbox
@@ -26,7 +27,6 @@ from tests.conftest_session import (
     make_user,
     sandbox,
     sandbox_configured,
-    sandbox_tokens,
 )
 
 __all__ = ["sandbox", "sandbox_configured"]
@@ -86,42 +86,118 @@ def test_the_shared_adapter_serves_only_the_coolsms_origin(sandbox_configured: S
         assert session.get_adapter(lookalike) is not http.api_adapter()
 
 
-def test_sessions_of_several_users_share_the_pool_and_each_sends_its_own_token(
-    sandbox_configured: Sandbox,
+class RecordingServer(ThreadingHTTPServer):
+    """A keep-alive HTTP server that answers every GET with a balance and records, per
+    request, the ``who`` query parameter, the ``Authorization`` header it received and the
+    client port (one per connection)."""
+
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, str, int]] = []
+        super().__init__(("127.0.0.1", 0), RecordingHandler)
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class RecordingHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: RecordingServer
+
+    def do_GET(self) -> None:
+        who = parse_qs(urlsplit(self.path).query)["who"][0]
+        self.server.seen.append((who, self.headers["Authorization"], self.client_address[1]))
+        body = b'{"balance": 1}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def recording_server(settings: Any) -> Iterator[RecordingServer]:
+    server = RecordingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "BASE_URL": server.base_url}
+    try:
+        yield server
+    finally:
+        http.reset_api_adapter()
+        server.shutdown()
+        server.server_close()
+
+
+def test_users_sharing_pooled_connections_each_send_their_own_token_on_the_wire(
+    recording_server: RecordingServer,
 ) -> None:
     users = [make_user(f"user{number}") for number in range(4)]
-    # Auto-approval always grants the sandbox's default member; each user stores a member id
-    # of its own, as if each had approved as a different member.
-    accounts = [
-        save_connection(user, sandbox_tokens(sandbox_configured), profile={"memberId": f"M{n}"})
-        for n, user in enumerate(users)
-    ]
-    sent: dict[int, set[str]] = {account.pk: set() for account in accounts}
+    tokens = {
+        f"user{number}": make_account(user, access=f"access-of-user{number}").access_token
+        for number, user in enumerate(users)
+    }
     errors: list[BaseException] = []
 
-    def work(index: int) -> None:
+    def work(user: Any) -> None:
         from django.db import connection
 
         try:
             for _ in range(5):
-                with get_coolsms_session(users[index]) as session:
-                    response = session.get(BALANCE_PATH)
-                    response.raise_for_status()
-                    sent[accounts[index].pk].add(response.request.headers["Authorization"])
+                with get_coolsms_session(user) as session:
+                    session.get(BALANCE_PATH, params={"who": user.username}).raise_for_status()
         except BaseException as err:  # reported below
             errors.append(err)
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=work, args=(index,)) for index in range(len(users))]
+    threads = [threading.Thread(target=work, args=(user,)) for user in users]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
-    for account in accounts:
-        assert sent[account.pk] == {f"Bearer {account.access_token}"}
-    assert api_pool().num_connections <= len(users)
+    # One after the other, two users' sessions take the same pooled connection.
+    for user in users[:2]:
+        with get_coolsms_session(user) as session:
+            session.get(BALANCE_PATH, params={"who": user.username}).raise_for_status()
+    seen = recording_server.seen
+    assert len(seen) == 22
+    assert {(who, header) for who, header, _ in seen} == {
+        (who, f"Bearer {token}") for who, token in tokens.items()
+    }
+    assert len({port for _, _, port in seen}) <= len(users)
+    (first_user, _, first_port), (second_user, _, second_port) = seen[-2:]
+    assert first_user != second_user and first_port == second_port
+
+
+def test_the_pool_keeps_pool_size_connections_and_follows_the_setting(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = http.api_adapter()
+    assert first.pool_size == app_settings().pool_size == 10
+    assert first.poolmanager.connection_pool_kw["maxsize"] == 10
+    discarded: list[bool] = []
+    monkeypatch.setattr(first, "discard", lambda: discarded.append(True))
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "POOL_SIZE": 32}
+    second = http.api_adapter()
+    assert second is not first and discarded == [True]
+    assert second.poolmanager.connection_pool_kw["maxsize"] == 32
+    assert http.api_adapter() is second
+
+
+def test_an_adapter_mounted_on_the_coolsms_origin_replaces_the_shared_one() -> None:
+    from requests.adapters import HTTPAdapter
+
+    with CoolSMSSession(make_account(make_user())) as session:
+        own = HTTPAdapter(max_retries=3)
+        session.mount(session.base_url + "/", own)
+        assert session.get_adapter(session.url(BALANCE_PATH)) is own
 
 
 def test_reset_closes_the_pool_and_the_next_session_starts_a_new_one() -> None:
@@ -157,7 +233,10 @@ def test_a_forked_child_starts_its_own_pool() -> None:
         raise SystemExit(os.waitstatus_to_exitcode(status))
         """
     )
-    finished = subprocess.run([sys.executable, "-c", script], cwd=ROOT, check=False, timeout=60)
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    finished = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, env=environment, check=False, timeout=60
+    )
     assert finished.returncode == 0
 
 
@@ -217,7 +296,7 @@ def test_the_environment_is_scanned_once_until_a_variable_changes(
         return original(url, no_proxy=no_proxy)
 
     clean_environment.setattr(http, "get_environ_proxies", counting)
-    http._settings_for.cache_clear()
+    http._environment_cache.clear()
     url = URLS[0]
     with CoolSMSSession(make_account(make_user())) as session:
         for _ in range(3):

@@ -117,3 +117,17 @@ def test_get_coolsms_session_sees_a_change_made_after_the_compilation() -> None:
     account.save(update_fields=["access_token"])
     session = get_coolsms_session(account.user)
     assert (session._token, session._token_expires) == ("access-2", later)
+
+
+def test_a_key_the_orm_will_not_compile_is_answered_by_the_queryset_and_not_remembered(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    account = make_account(make_user())
+    original = lookup._queryset
+    # An empty queryset compiles to EmptyResultSet, as an out-of-range key does.
+    monkeypatch.setattr(lookup, "_queryset", lambda pk, using: original(pk, using).none())
+    assert lookup.connection_row(account.user_id) is None
+    assert len(lookup._compiled) == 0
+    monkeypatch.setattr(lookup, "_queryset", original)
+    assert lookup.connection_row(account.user_id) == expected_row(account)
+    assert list(lookup._compiled.values()) != [lookup._NOT_COMPILABLE]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -34,6 +34,9 @@ DEFAULT_BATCH_SIZE = 500
 TOKEN_FIELDS = ("access_token", "refresh_token")
 #: Batches read ahead of the writer at most.
 READ_AHEAD = 2
+#: Seconds a thread waits on the other before it looks again whether that one has stopped.
+WAIT = 0.1
+WRITER_THREAD = "coolsms_rotate_keys writer"
 
 
 def _column(name: str) -> str:
@@ -56,7 +59,6 @@ class Tally:
     rotated: int = 0
     changed: int = 0
     unreadable: int = 0
-    messages: list[str] = field(default_factory=list)
 
 
 class Command(BaseCommand):
@@ -86,8 +88,6 @@ class Command(BaseCommand):
         else:
             for batch in batches:
                 self._write(using, batch, tally)
-        for message in tally.messages:
-            self.stderr.write(message)
         self.stdout.write(
             f"Re-encrypted {tally.rotated} account(s); {tally.unreadable} unreadable"
             + (f"; {tally.changed} changed meanwhile (left as written)" if tally.changed else "")
@@ -117,7 +117,7 @@ class Command(BaseCommand):
                     written = (rotate(access), None if refresh is None else rotate(refresh))
                 except DecryptionError:
                     tally.unreadable += 1
-                    tally.messages.append(f"Account {pk}: no configured key opens its tokens.")
+                    self.stderr.write(f"Account {pk}: no configured key opens its tokens.")
                     continue
                 batch.append(Rotated(pk, (access, refresh), written))
             yield batch
@@ -164,44 +164,47 @@ class Command(BaseCommand):
         tally.changed += len(batch) - written
 
     def _write_alongside(self, using: str, batches: Iterator[list[Rotated]], tally: Tally) -> None:
-        """Write each batch on a second connection while the next one is read and encrypted."""
-        pending: queue.Queue[list[Rotated] | None] = queue.Queue(maxsize=READ_AHEAD)
+        """Write each batch on a second connection while the next one is read and encrypted.
+
+        However the reading ends (done, an error, Ctrl-C), the writer writes what was handed
+        to it, closes its connection and is joined; an error of the writer stops the reading
+        and is raised here.
+        """
+        pending: queue.Queue[list[Rotated]] = queue.Queue(maxsize=READ_AHEAD)
         failures: list[BaseException] = []
-        stopped = threading.Event()
+        reading_done = threading.Event()
+        writer_stopped = threading.Event()
 
         def writer() -> None:
             try:
-                while (batch := pending.get()) is not None:
+                while True:
+                    try:
+                        batch = pending.get(timeout=WAIT)
+                    except queue.Empty:
+                        if reading_done.is_set():
+                            return
+                        continue
                     self._write(using, batch, tally)
-            except BaseException as err:  # handed to the reading thread
+            except BaseException as err:  # raised in the reading thread
                 failures.append(err)
-                stopped.set()
             finally:
+                writer_stopped.set()
                 connections[using].close()
 
-        thread = threading.Thread(target=writer, name="coolsms_rotate_keys writer", daemon=True)
+        thread = threading.Thread(target=writer, name=WRITER_THREAD, daemon=True)
         thread.start()
         try:
             for batch in batches:
-                if not self._hand_over(pending, batch, stopped):
+                while not writer_stopped.is_set():
+                    try:
+                        pending.put(batch, timeout=WAIT)
+                        break
+                    except queue.Full:
+                        continue
+                if writer_stopped.is_set():
                     break
         finally:
-            self._hand_over(pending, None, stopped)
+            reading_done.set()
             thread.join()
         if failures:
             raise failures[0]
-
-    @staticmethod
-    def _hand_over(
-        pending: queue.Queue[list[Rotated] | None],
-        batch: list[Rotated] | None,
-        stopped: threading.Event,
-    ) -> bool:
-        """Queue ``batch`` for the writer; return ``False`` if the writer has stopped."""
-        while not stopped.is_set():
-            try:
-                pending.put(batch, timeout=0.1)
-            except queue.Full:
-                continue
-            return True
-        return False
