@@ -158,48 +158,45 @@ def test_rotate_keys_on_a_server_leaves_a_row_a_refresh_changed_meanwhile(
     assert stored_tokens(other) == ("access-2", "refresh-2")
 
 
-def test_a_failed_write_stops_the_rotation_and_keeps_the_batches_written(
-    settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def six_accounts_before_rotation(
+    settings: Any,
+) -> tuple[list[CoolSMSAccount], dict[int, tuple[str, str | None]]]:
+    """Make six connections, note their ciphertexts, then put a new key first."""
     made = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(6)]
     before = {account.pk: raw_columns(account) for account in made}
     rotation_keys(settings)
-    original = rotate_keys.Command._write
+    return made, before
+
+
+def rewritten(made: list[CoolSMSAccount], before: dict[int, tuple[str, str | None]]) -> list[int]:
+    """Return the primary keys of the connections whose ciphertexts changed."""
+    return [account.pk for account in made if raw_columns(account) != before[account.pk]]
+
+
+def fail_second_call(monkeypatch: pytest.MonkeyPatch, step: str, message: str) -> list[int]:
+    """Make the command's static method ``step`` raise on its second call; count the calls."""
+    original = getattr(rotate_keys.Command, step)
     calls: list[int] = []
 
-    def failing_second(using: str, batch: Any, tally: Any) -> None:
-        calls.append(len(batch))
+    def failing_second(*args: Any) -> Any:
+        calls.append(1)
         if len(calls) == 2:
-            raise RuntimeError("the database went away")
-        original(using, batch, tally)
+            raise RuntimeError(message)
+        return original(*args)
 
-    monkeypatch.setattr(rotate_keys.Command, "_write", staticmethod(failing_second))
-    with pytest.raises(RuntimeError, match="went away"):
-        run_rotation("--batch-size", "2")
-    changed = [account.pk for account in made if raw_columns(account) != before[account.pk]]
-    assert changed == [account.pk for account in made[:2]]
-    assert len(calls) == 2
+    monkeypatch.setattr(rotate_keys.Command, step, staticmethod(failing_second))
+    return calls
 
 
-def test_a_failed_read_stops_the_rotation_after_writing_what_was_read(
-    settings: Any, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("step", ["_write", "_read"])
+def test_a_failed_step_stops_the_rotation_keeps_the_first_batch_and_ends_the_writer(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
-    made = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(6)]
-    before = {account.pk: raw_columns(account) for account in made}
-    rotation_keys(settings)
-    original = rotate_keys.Command._read
-    reads: list[Any] = []
-
-    def failing_second(using: str, last_pk: Any, size: int) -> list[tuple[Any, ...]]:
-        reads.append(last_pk)
-        if len(reads) == 2:
-            raise RuntimeError("the read went wrong")
-        return original(using, last_pk, size)
-
-    monkeypatch.setattr(rotate_keys.Command, "_read", staticmethod(failing_second))
-    with pytest.raises(RuntimeError, match="read went wrong"):
+    made, before = six_accounts_before_rotation(settings)
+    calls = fail_second_call(monkeypatch, step, f"{step} went wrong")
+    with pytest.raises(RuntimeError, match=f"{step} went wrong"):
         run_rotation("--batch-size", "2")
-    changed = [account.pk for account in made if raw_columns(account) != before[account.pk]]
-    assert changed == [account.pk for account in made[:2]]
+    assert len(calls) == 2
+    assert rewritten(made, before) == [account.pk for account in made[:2]]
     writers = [t for t in threading.enumerate() if t.name == rotate_keys.WRITER_THREAD]
     assert writers == []
