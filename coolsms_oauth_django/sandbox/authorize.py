@@ -15,7 +15,15 @@ from .pages import consent_page, login_page
 from .scopes import parse_scopes, unknown_scopes
 from .state import SandboxState
 from .users import SandboxUser
-from .web import Request, Response, append_query, html_response, method_not_allowed, redirect
+from .web import (
+    Request,
+    Response,
+    append_query,
+    html_response,
+    method_not_allowed,
+    redirect,
+    required_param,
+)
 
 #: The parameters the authorize endpoint understands; others are ignored.
 AUTHORIZE_PARAMS = (
@@ -53,13 +61,6 @@ class AuthorizeRequest:
         return redirect(append_query(self.redirect_uri, {**params, "state": self.state}))
 
 
-def _required(params: dict[str, str], name: str) -> str:
-    value = params.get(name, "")
-    if not value:
-        raise validation_error(f"{name} is required")
-    return value
-
-
 def _redirect_uri(params: dict[str, str], config: SandboxConfig) -> str:
     uri = params.get("redirect_uri") or config.default_redirect_uri
     if not uri:
@@ -88,18 +89,18 @@ def _code_challenge(params: dict[str, str]) -> str | None:
 
 def validate(params: dict[str, str], config: SandboxConfig) -> AuthorizeRequest:
     """Check an authorization request in the documented order and return it, validated."""
-    client_id = _required(params, "client_id")
+    client_id = required_param(params, "client_id")
     if client_id != config.client_id:
         raise SandboxError(400, "InvalidClientId", "client_id is not a registered client")
-    if _required(params, "response_type") != "code":
+    if required_param(params, "response_type") != "code":
         raise validation_error("response_type must be code")
-    scopes = parse_scopes(_required(params, "scope"))
+    scopes = parse_scopes(required_param(params, "scope"))
     if not scopes:
         raise validation_error("scope is required")
     unknown = unknown_scopes(scopes)
     if unknown:
         raise SandboxError(400, "InvalidScope", f"unknown scope: {' '.join(unknown)}")
-    state = _required(params, "state")
+    state = required_param(params, "state")
     redirect_uri = _redirect_uri(params, config)
     challenge = _code_challenge(params)
     kept = {name: params[name] for name in AUTHORIZE_PARAMS if name in params}

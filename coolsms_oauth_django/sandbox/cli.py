@@ -9,6 +9,7 @@ import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from ..endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME
 from .provider import Sandbox
 
 DEFAULT_PORT = 8765
@@ -43,9 +44,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--access-token-ttl",
         type=int,
-        default=86400,
+        default=DOCUMENTED_ACCESS_TOKEN_LIFETIME,
         metavar="SECONDS",
-        help="access token lifetime (default: 86400)",
+        help=f"access token lifetime (default: {DOCUMENTED_ACCESS_TOKEN_LIFETIME})",
     )
     parser.add_argument(
         "--redirect-uri",

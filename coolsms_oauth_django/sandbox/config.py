@@ -6,6 +6,11 @@ import ipaddress
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ..endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME
+
+DEFAULT_CLIENT_ID = "sandbox-client-id"
+DEFAULT_CLIENT_SECRET = "sandbox-client-secret"
+
 #: Hosts any redirect URI may point at when no redirect URIs are registered.
 LOCAL_HOSTNAMES = frozenset({"localhost", "testserver"})
 
@@ -26,12 +31,12 @@ def redirect_uri_problem(uri: str) -> str | None:
 class SandboxConfig:
     """The registered client and the options a :class:`Sandbox` was built with."""
 
-    client_id: str = "sandbox-client-id"
-    client_secret: str = "sandbox-client-secret"
+    client_id: str = DEFAULT_CLIENT_ID
+    client_secret: str = DEFAULT_CLIENT_SECRET
     redirect_uris: tuple[str, ...] | None = None
     auto_approve: bool = False
     rotate_refresh_tokens: bool = False
-    access_token_ttl: int = 86400
+    access_token_ttl: int = DOCUMENTED_ACCESS_TOKEN_LIFETIME
     include_expires_in: bool = False
 
     def __post_init__(self) -> None:

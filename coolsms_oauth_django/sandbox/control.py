@@ -42,8 +42,7 @@ def _add_fault(data: dict[str, Any], state: SandboxState) -> dict[str, Any]:
         options[name] = value
     try:
         fault = make_fault(path, **options)
-        with state.lock:
-            state.faults.add(fault)
+        state.add_fault(fault)
     except ValueError as err:
         raise validation_error(str(err)) from err
     return {"ok": True}
@@ -55,8 +54,7 @@ def _reset(state: SandboxState) -> dict[str, Any]:
 
 
 def _clear_faults(state: SandboxState) -> dict[str, Any]:
-    with state.lock:
-        state.faults.clear()
+    state.clear_faults()
     return {"ok": True}
 
 

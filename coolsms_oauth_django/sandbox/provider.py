@@ -8,7 +8,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from .config import SandboxConfig
+from ..endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME
+from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig
 from .faults import make_fault
 from .server import SandboxHTTPServer
 from .state import SandboxState
@@ -25,9 +26,9 @@ class Sandbox:
         *,
         auto_approve: bool = False,
         rotate_refresh_tokens: bool = False,
-        access_token_ttl: int = 86400,
-        client_id: str = "sandbox-client-id",
-        client_secret: str = "sandbox-client-secret",  # noqa: S107 - a sandbox-only secret
+        access_token_ttl: int = DOCUMENTED_ACCESS_TOKEN_LIFETIME,
+        client_id: str = DEFAULT_CLIENT_ID,
+        client_secret: str = DEFAULT_CLIENT_SECRET,
         redirect_uris: list[str] | None = None,
         users: list[SandboxUser] | None = None,
         include_expires_in: bool = False,
@@ -166,13 +167,11 @@ class Sandbox:
             drop=drop,
             count=count,
         )
-        with self._state.lock:
-            self._state.faults.add(fault)
+        self._state.add_fault(fault)
 
     def clear_faults(self) -> None:
         """Forget every injected fault."""
-        with self._state.lock:
-            self._state.faults.clear()
+        self._state.clear_faults()
 
     def expire_access_tokens(self, member_id: str | None = None) -> int:
         """Make the access tokens issued so far expired; return how many."""

@@ -181,8 +181,7 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         )
         if request.path == TOKEN_PATH and request.method == "POST":
             state.count_token_call(peek_grant_type(request) or "")
-        with state.lock:
-            return state.faults.take(request.path)
+        return state.take_fault(request.path)
 
     def _apply_fault(self, fault: Fault) -> bool:
         """Carry out ``fault``; return True when it answered (or dropped) the request."""

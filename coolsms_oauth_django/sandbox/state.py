@@ -15,13 +15,13 @@ import string
 import threading
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
 from .config import SandboxConfig
 from .errors import SandboxError, invalid_grant, unauthorized
-from .faults import FaultPlan
+from .faults import Fault, FaultPlan
 from .messages import OutgoingMessage
 from .scopes import parse_scopes
 from .tokens import BadToken, ExpiredToken, TokenSigner, iso_timestamp
@@ -64,7 +64,6 @@ class Grant:
     scopes: list[str]
     created: float
     refresh_token: str
-    retired_refresh_tokens: set[str] = field(default_factory=set)
     revoked: bool = False
 
 
@@ -77,7 +76,7 @@ class AccessTokenRecord:
     forced_expired: bool = False
 
 
-def _same(left: str, right: str) -> bool:
+def same_secret(left: str, right: str) -> bool:
     """Compare two secrets in constant time; any text, not only ASCII."""
     return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))
 
@@ -138,7 +137,7 @@ class SandboxState:
         """Return a new session id when ``login`` and ``password`` match a user."""
         with self.lock:
             for user in self.users.values():
-                if _same(user.login, login) and _same(user.password, password):
+                if same_secret(user.login, login) and same_secret(user.password, password):
                     session_id = secrets.token_urlsafe(32)
                     self._sessions[session_id] = user.member_id
                     return session_id
@@ -172,7 +171,7 @@ class SandboxState:
             if issued is None:
                 return False
             return (
-                _same(issued[0], session_id)
+                same_secret(issued[0], session_id)
                 and issued[1] == fingerprint
                 and self.now() - issued[2] <= NONCE_TTL
             )
@@ -213,7 +212,7 @@ class SandboxState:
                     self._revoke_grant(self._grants[record.grant_id])
                 raise invalid_grant("authorization code was already used; its grant is revoked")
             record.used = True
-            if not _same(record.client_id, client_id):
+            if not same_secret(record.client_id, client_id):
                 raise invalid_grant("authorization code was issued to another client")
             if self.now() - record.created > CODE_TTL:
                 raise invalid_grant("authorization code has expired")
@@ -241,7 +240,7 @@ class SandboxState:
             return
         if verifier is None:
             raise invalid_grant("code_verifier is required for this authorization code")
-        if not _VERIFIER.fullmatch(verifier) or not _same(s256(verifier), challenge):
+        if not _VERIFIER.fullmatch(verifier) or not same_secret(s256(verifier), challenge):
             raise invalid_grant("code_verifier does not match the code_challenge")
 
     # -- refresh ---------------------------------------------------------------------------
@@ -255,7 +254,7 @@ class SandboxState:
                 raise SandboxError(400, "InvalidRefreshToken", "refresh token is unknown")
             if grant.revoked:
                 raise SandboxError(400, "InvalidRefreshToken", "refresh token has been revoked")
-            if not _same(grant.client_id, client_id):
+            if not same_secret(grant.client_id, client_id):
                 raise invalid_grant("refresh token was issued to another client")
             if refresh_token != grant.refresh_token:
                 # RFC 9700 §4.14.2: reuse of a rotated-away token revokes the whole grant.
@@ -268,7 +267,6 @@ class SandboxState:
                     raise SandboxError(400, "InvalidScope", "scope exceeds the granted scopes")
             rotate = self.config.rotate_refresh_tokens
             if rotate:
-                grant.retired_refresh_tokens.add(grant.refresh_token)
                 grant.refresh_token = secrets.token_urlsafe(48)
                 self._refresh_index[grant.refresh_token] = grant.grant_id
             return self._token_response(grant, scopes, with_refresh_token=rotate)
@@ -393,6 +391,21 @@ class SandboxState:
         """Return the number of token-endpoint calls by grant type."""
         with self.lock:
             return dict(self._token_calls)
+
+    def add_fault(self, fault: Fault) -> None:
+        """Queue ``fault`` for the requests it matches."""
+        with self.lock:
+            self.faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Forget every queued fault."""
+        with self.lock:
+            self.faults.clear()
+
+    def take_fault(self, path: str) -> Fault | None:
+        """Return the fault for a request to ``path`` (using it up), or ``None``."""
+        with self.lock:
+            return self.faults.take(path)
 
     def record_request(self, record: dict[str, Any]) -> None:
         """Remember a (redacted) request."""

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 from urllib.parse import unquote_plus
 
 from .config import SandboxConfig
 from .errors import SandboxError, validation_error
-from .state import SandboxState
-from .web import FORM_TYPE, Request, Response, json_response, method_not_allowed
+from .state import SandboxState, same_secret
+from .web import (
+    FORM_TYPE,
+    Request,
+    Response,
+    json_response,
+    method_not_allowed,
+    required_param,
+)
 
 
 def _invalid_client(message: str) -> SandboxError:
@@ -69,18 +75,10 @@ def authenticate_client(request: Request, params: dict[str, str], config: Sandbo
         client_id, secret = params.get("client_id", ""), params.get("client_secret", "")
         if not client_id or not secret:
             raise _invalid_client("client_id and client_secret are required")
-    same_id = hmac.compare_digest(client_id.encode(), config.client_id.encode())
-    same_secret = hmac.compare_digest(secret.encode(), config.client_secret.encode())
-    if not (same_id and same_secret):
+    matches = [same_secret(client_id, config.client_id), same_secret(secret, config.client_secret)]
+    if not all(matches):
         raise _invalid_client("client authentication failed")
     return client_id
-
-
-def _field(params: dict[str, str], name: str) -> str:
-    value = params.get(name, "")
-    if not value:
-        raise validation_error(f"{name} is required")
-    return value
 
 
 def handle_token(request: Request, state: SandboxState) -> Response:
@@ -89,18 +87,18 @@ def handle_token(request: Request, state: SandboxState) -> Response:
         raise method_not_allowed("POST")
     params = token_params(request)
     client_id = authenticate_client(request, params, state.config)
-    grant_type = _field(params, "grant_type")
+    grant_type = required_param(params, "grant_type")
     if grant_type == "authorization_code":
         body = state.exchange_code(
             client_id=client_id,
-            code=_field(params, "code"),
-            redirect_uri=_field(params, "redirect_uri"),
+            code=required_param(params, "code"),
+            redirect_uri=required_param(params, "redirect_uri"),
             code_verifier=params.get("code_verifier"),
         )
     elif grant_type == "refresh_token":
         body = state.refresh(
             client_id=client_id,
-            refresh_token=_field(params, "refresh_token"),
+            refresh_token=required_param(params, "refresh_token"),
             scope=params.get("scope"),
         )
     else:

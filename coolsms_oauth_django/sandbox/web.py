@@ -25,6 +25,14 @@ def parse_params(text: str) -> dict[str, str]:
     return params
 
 
+def required_param(params: dict[str, str], name: str) -> str:
+    """Return the parameter ``name``; a missing or empty one is a ``ValidationError``."""
+    value = params.get(name, "")
+    if not value:
+        raise validation_error(f"{name} is required")
+    return value
+
+
 def append_query(uri: str, params: dict[str, str]) -> str:
     """Return ``uri`` with ``params`` added to its query string."""
     parts = urlsplit(uri)
