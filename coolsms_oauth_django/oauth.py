@@ -7,8 +7,6 @@ tested without a web request. Where CoolSMS's documentation is silent, RFC 6749 
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import logging
 import secrets
@@ -22,7 +20,7 @@ import jwt
 import requests
 
 from .conf import AppSettings
-from .endpoints import GRANT_GONE_ERRORS
+from .endpoints import GRANT_GONE_ERRORS, code_challenge
 from .exceptions import CoolSMSAPIError, InvalidGrant, TokenError, TokenRefreshError
 
 logger = logging.getLogger("coolsms_oauth_django")
@@ -57,12 +55,6 @@ class TokenSet:
 def new_code_verifier() -> str:
     """Return a PKCE code verifier: 43 characters from 32 random bytes."""
     return secrets.token_urlsafe(32)
-
-
-def code_challenge(verifier: str) -> str:
-    """Return the S256 code challenge of ``verifier``."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 # --- Authorize ---------------------------------------------------------------------------

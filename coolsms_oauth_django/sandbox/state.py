@@ -6,8 +6,6 @@ clients call at once.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import hmac
 import re
 import secrets
@@ -19,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import Any
 
+from ..endpoints import code_challenge as s256
 from .config import SandboxConfig
 from .errors import SandboxError, invalid_grant, unauthorized
 from .faults import Fault, FaultPlan
@@ -79,12 +78,6 @@ class AccessTokenRecord:
 def same_secret(left: str, right: str) -> bool:
     """Compare two secrets in constant time; any text, not only ASCII."""
     return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))
-
-
-def s256(verifier: str) -> str:
-    """Return the PKCE S256 challenge for ``verifier``."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def _message_id(prefix: str, now: float) -> str:
