@@ -12,9 +12,7 @@ from django.utils.translation import ngettext
 
 from . import accounts, refresh
 from .exceptions import CoolSMSOAuthError, DecryptionError
-from .models import CoolSMSAccount, fingerprint
-
-TOKEN_FIELDS = ("access_token", "refresh_token")
+from .models import TOKEN_FIELDS, CoolSMSAccount, fingerprint
 
 
 @admin.register(CoolSMSAccount)

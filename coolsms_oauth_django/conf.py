@@ -118,10 +118,8 @@ def _is_loopback(host: str) -> bool:
 def _endpoint_problems(name: str, url: Any) -> list[Problem]:
     """Check one endpoint URL: absolute, no userinfo, https unless DEBUG or loopback."""
     where = f"{SETTING_NAME}['{name}']"
-    if not isinstance(url, str) or not url:
-        return [Problem("coolsms_oauth.E006", f"{where} must be an absolute URL.", _URL_HINT)]
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         return [Problem("coolsms_oauth.E006", f"{where} must be an absolute URL.", _URL_HINT)]
     if "@" in parts.netloc:
         return [
@@ -275,5 +273,5 @@ def app_settings() -> AppSettings:
 
 @receiver(setting_changed)
 def _clear_cache(*, setting: str, **kwargs: Any) -> None:
-    if setting in (SETTING_NAME, "DEBUG", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+    if setting in (SETTING_NAME, "DEBUG"):
         app_settings.cache_clear()

@@ -24,7 +24,7 @@ from django.db.models.expressions import Expression
 from django.dispatch import receiver
 from django.utils.encoding import force_bytes
 
-from .conf import app_settings
+from .conf import SETTING_NAME, app_settings
 from .exceptions import DecryptionError
 
 _DERIVATION_INFO = b"coolsms_oauth_django.fields.EncryptedTextField"
@@ -48,7 +48,7 @@ def get_fernet() -> MultiFernet:
 
 @receiver(setting_changed)
 def _clear_key_cache(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("COOLSMS_OAUTH", "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+    if setting in (SETTING_NAME, "SECRET_KEY", "SECRET_KEY_FALLBACKS"):
         get_fernet.cache_clear()
 
 

@@ -24,6 +24,12 @@ def fingerprint(token: str | None) -> str:
     return "sha256:" + hashlib.sha256(token.encode("utf-8")).hexdigest()[:10] + "…"
 
 
+#: The two encrypted columns.
+TOKEN_FIELDS = ("access_token", "refresh_token")
+#: The longest error text kept on a connection.
+MAX_ERROR_LENGTH = 2000
+
+
 class CoolSMSAccount(models.Model):
     """A user's CoolSMS connection: encrypted tokens and the non-secret profile."""
 
@@ -96,5 +102,5 @@ class CoolSMSAccount(models.Model):
 
     def record_error(self, message: str, *, now: datetime) -> None:
         """Remember the last problem with this connection (never a token or secret)."""
-        self.last_error = message[:2000]
+        self.last_error = message[:MAX_ERROR_LENGTH]
         self.last_error_at = now

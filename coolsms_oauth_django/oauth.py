@@ -130,9 +130,9 @@ def _token_request(
     else:
         body["client_id"] = config.client_id
         body["client_secret"] = config.client_secret
-    payload: dict[str, Any] = {"json": body} if config.token_request_format == "json" else {}
-    if config.token_request_format == "form":
-        payload["data"] = body
+    payload: dict[str, Any] = (
+        {"json": body} if config.token_request_format == "json" else {"data": body}
+    )
     try:
         response = http.post(
             config.token_url,

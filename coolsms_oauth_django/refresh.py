@@ -37,7 +37,7 @@ from .exceptions import (
     TokenRefreshError,
 )
 from .http import create_session
-from .models import CoolSMSAccount
+from .models import MAX_ERROR_LENGTH, CoolSMSAccount
 
 Sleep = Callable[[float], None]
 
@@ -45,6 +45,10 @@ _registry_lock = threading.Lock()
 _local_locks: weakref.WeakValueDictionary[tuple[str, int], threading.Lock] = (
     weakref.WeakValueDictionary()
 )
+
+
+GONE = "The CoolSMS connection no longer exists."
+RECONNECT = "The CoolSMS connection must be connected again."
 
 
 def _database_for_write() -> str:
@@ -103,17 +107,12 @@ def token_and_expiry(account_id: int, *, sleep: Sleep | None = None) -> tuple[st
     # Read where refreshes write: a replica could still hold a token just rotated away. On
     # SQLite the read also waits for a refresh of this account running in another thread.
     with local_lock(account_id, using):
-        row = (
-            CoolSMSAccount.objects.using(using)
-            .filter(pk=account_id)
-            .values_list("access_token", "expires_at", "status")
-            .first()
-        )
+        row = _token_row(account_id, using)
     if row is None:
-        raise NotConnected("The CoolSMS connection no longer exists.")
+        raise NotConnected(GONE)
     token, expires_at, status = row
     if status != CoolSMSAccount.ACTIVE:
-        raise ReconnectRequired("The CoolSMS connection must be connected again.")
+        raise ReconnectRequired(RECONNECT)
     if expires_at <= clock.now() + timedelta(seconds=config.refresh_leeway):
         return refresh_account(account_id, sleep=sleep), None
     return token, expires_at
@@ -175,9 +174,9 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
             CoolSMSAccount.objects.using(using).select_for_update().filter(pk=account_id).first()
         )
         if locked is None:
-            raise NotConnected("The CoolSMS connection no longer exists.")
+            raise NotConnected(GONE)
         if not locked.is_active:
-            raise ReconnectRequired("The CoolSMS connection must be connected again.")
+            raise ReconnectRequired(RECONNECT)
         if not reason.holds_for(locked):
             return str(locked.access_token)
         if not locked.refresh_token:
@@ -220,12 +219,7 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
 
 def _token_saved_meanwhile(account: CoolSMSAccount, using: str) -> str | None:
     """Return a fresh access token another worker saved while ours was refused, if any."""
-    row = (
-        CoolSMSAccount.objects.using(using)
-        .filter(pk=account.pk)
-        .values_list("access_token", "expires_at", "status")
-        .first()
-    )
+    row = _token_row(account.pk, using)
     if row is None:
         return None
     token, expires_at, status = row
@@ -233,6 +227,17 @@ def _token_saved_meanwhile(account: CoolSMSAccount, using: str) -> str | None:
     if status == CoolSMSAccount.ACTIVE and changed and expires_at > clock.now():
         return str(token)
     return None
+
+
+def _token_row(account_id: int, using: str) -> tuple[str, datetime, str] | None:
+    """Read the account's access token, expiry and status (``None``: no such account)."""
+    row: tuple[str, datetime, str] | None = (
+        CoolSMSAccount.objects.using(using)
+        .filter(pk=account_id)
+        .values_list("access_token", "expires_at", "status")
+        .first()
+    )
+    return row
 
 
 def _mark_needs_reconnect(account: CoolSMSAccount, error: TokenError, using: str) -> None:
@@ -256,5 +261,5 @@ def _remember_error(account_id: int, message: str, *, using: str | None = None) 
     """Record a failure on the row without touching its tokens."""
     now = clock.now()
     CoolSMSAccount.objects.using(using or _database_for_write()).filter(pk=account_id).update(
-        last_error=message[:2000], last_error_at=now, updated_at=now
+        last_error=message[:MAX_ERROR_LENGTH], last_error_at=now, updated_at=now
     )

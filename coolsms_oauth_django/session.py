@@ -54,7 +54,7 @@ class CoolSMSBearerAuth(requests.auth.AuthBase):
         self._session = session
 
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        if request.url is None or _origin(request.url) != _origin(self._session.base_url):
+        if request.url is None or _origin(request.url) != self._session.origin:
             return request
         request.headers["Authorization"] = f"Bearer {self._session.usable_token()}"
         return request
@@ -90,6 +90,8 @@ class CoolSMSSession(requests.Session):
         config = app_settings()
         self.account_id: int = account if isinstance(account, int) else account.pk
         self.base_url: str = config.base_url
+        #: CoolSMS's scheme and host: the only origin that gets the token.
+        self.origin: tuple[str, str] = _origin(config.base_url)
         self.timeout: float = config.timeout
         self.app_id: str | None = config.app_id
         self.profile_path: str = config.profile_path
@@ -101,8 +103,7 @@ class CoolSMSSession(requests.Session):
         self.auth = CoolSMSBearerAuth(self)
         # Connections to CoolSMS come from the process's pool (see .http): closing this
         # session leaves them open for the next one.
-        scheme, netloc = _origin(self.base_url)
-        self.mount(f"{scheme}://{netloc}/", api_adapter())
+        self.mount("{}://{}/".format(*self.origin), api_adapter())
         # The token last read, kept until it is due for a refresh or CoolSMS rejects it.
         self._token: str | None = None
         self._token_expires: datetime | None = None

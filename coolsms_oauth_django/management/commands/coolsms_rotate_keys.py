@@ -28,10 +28,9 @@ from django.db.models.functions import Cast
 
 from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.fields import rotate
-from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.models import TOKEN_FIELDS, CoolSMSAccount
 
 DEFAULT_BATCH_SIZE = 500
-TOKEN_FIELDS = ("access_token", "refresh_token")
 #: Batches read ahead of the writer at most.
 READ_AHEAD = 2
 #: Seconds a thread waits on the other before it looks again whether that one has stopped.
