@@ -7,7 +7,7 @@ import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlsplit
 
 import jwt
@@ -18,6 +18,9 @@ from django.dispatch import Signal
 from django.test import Client
 
 from coolsms_oauth_django import endpoints
+
+if TYPE_CHECKING:
+    from coolsms_oauth_django.sandbox import Sandbox
 
 BASE_URL = endpoints.DEFAULT_BASE_URL
 TOKEN_URL = BASE_URL + endpoints.TOKEN_PATH
@@ -95,6 +98,26 @@ def token_body(**overrides: Any) -> dict[str, Any]:
     }
     body.update(overrides)
     return {key: value for key, value in body.items() if value is not None}
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    """Yield a running auto-approving sandbox that rotates refresh tokens."""
+    from coolsms_oauth_django.sandbox import Sandbox
+
+    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
+        yield running
+
+
+@pytest.fixture
+def sandbox_configured(sandbox: Sandbox) -> Iterator[Sandbox]:
+    """Point the app at ``sandbox`` for one test."""
+    from django.test import override_settings
+
+    from .conftest_session import sandbox_settings
+
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox)):
+        yield sandbox
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ Imported explicitly by those modules (pytest does not load this file on its own)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -15,7 +14,6 @@ import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.test import override_settings
 
 from coolsms_oauth_django import accounts, clock, oauth
 from coolsms_oauth_django.conf import app_settings
@@ -36,20 +34,6 @@ def sandbox_settings(sandbox: Sandbox, **extra: Any) -> dict[str, Any]:
     """Return a ``COOLSMS_OAUTH`` dict pointing at ``sandbox``."""
     defaults = {"REDIRECT_URI": REDIRECT_URI, "SCOPES": SCOPES, "REFRESH_BACKOFF": 0}
     return oauth_settings_for(sandbox, COOLSMS_OAUTH, **{**defaults, **extra})
-
-
-@pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
-    """Yield a running auto-approving sandbox that rotates refresh tokens."""
-    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
-        yield running
-
-
-@pytest.fixture
-def sandbox_configured(sandbox: Sandbox) -> Iterator[Sandbox]:
-    """Point the app at ``sandbox`` for one test."""
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox)):
-        yield sandbox
 
 
 def make_user(username: str = "alice") -> AbstractBaseUser:

@@ -6,7 +6,6 @@ Kept free of module-level Django imports so that ``multiprocessing`` can start i
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import Any
 
@@ -43,14 +42,9 @@ def serve(
     connection: Any, database: str, db_name: str, coolsms: dict[str, Any], barrier: Any
 ) -> None:
     """Set Django up against the test database, then answer ``(account_id, threads)`` rounds."""
-    os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    os.environ["COOLSMS_TEST_DATABASE"] = database
-    import django
-    from django.conf import settings
+    from tests.reliability_helpers import setup_django_child
 
-    django.setup()
-    settings.DATABASES["default"]["NAME"] = db_name
-    settings.COOLSMS_OAUTH = coolsms
+    setup_django_child(database, db_name, coolsms)
     connection.send("ready")
     while True:
         command = connection.recv()

@@ -23,14 +23,10 @@ from tests.conftest_session import (
     make_user,
     raw_columns,
     refresh_while_rotating,
-    sandbox,
-    sandbox_configured,
     stored_tokens,
     token_body,
 )
 from tests.settings import COOLSMS_OAUTH as ORIGINAL_SETTINGS
-
-__all__ = ["sandbox", "sandbox_configured"]
 
 pytestmark = pytest.mark.django_db
 

@@ -49,13 +49,7 @@ def test_runs_on_the_selected_server() -> None:
 
 def test_sc21_server_columns_hold_no_plaintext(user: AbstractBaseUser) -> None:
     account = accounts.save_connection(user, tokens(), profile=PROFILE)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT access_token, refresh_token FROM {CoolSMSAccount._meta.db_table} "
-            "WHERE id = %s",
-            [account.pk],
-        )
-        access, refresh = cursor.fetchone()
+    access, refresh = raw_columns(account)
     assert ACCESS_TOKEN not in access and REFRESH_TOKEN not in refresh
     assert CoolSMSAccount.objects.get().access_token == ACCESS_TOKEN
 

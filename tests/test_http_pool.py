@@ -25,11 +25,7 @@ from tests.conftest_session import (
     connect,
     make_account,
     make_user,
-    sandbox,
-    sandbox_configured,
 )
-
-__all__ = ["sandbox", "sandbox_configured"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

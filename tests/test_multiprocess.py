@@ -37,7 +37,6 @@ from coolsms_oauth_django.sandbox import Sandbox, SandboxUser
 from .conftest import PASSWORD, reachable
 from .conftest_session import expire, sandbox_settings
 from .test_integration_sandbox import read_form
-from .test_stampede import require_vendor
 
 REPO = Path(__file__).resolve().parents[1]
 USERS = 16
@@ -300,7 +299,6 @@ def run_parallel_flows(tmp_path: Path, sandbox: Sandbox, env: dict[str, str]) ->
 def test_sc24_parallel_connect_flows_through_gunicorn_with_database_sessions(
     tmp_path: Path, member_sandbox: Sandbox
 ) -> None:
-    require_vendor("postgresql")
     run_parallel_flows(
         tmp_path,
         member_sandbox,
@@ -317,7 +315,6 @@ def test_sc24_parallel_connect_flows_through_gunicorn_with_database_sessions(
 def test_sc24_parallel_connect_flows_through_gunicorn_with_redis_sessions(
     tmp_path: Path, member_sandbox: Sandbox, redis_prefix: str
 ) -> None:
-    require_vendor("postgresql")
     run_parallel_flows(
         tmp_path,
         member_sandbox,

@@ -33,6 +33,7 @@ from coolsms_oauth_django.exceptions import ReconnectRequired, TokenError
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .conftest import PROFILE, PROFILE_URL, TOKEN_URL
+from .conftest_session import stored_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -341,15 +342,6 @@ def restore(account: CoolSMSAccount) -> None:
     )
 
 
-def stored(account: CoolSMSAccount) -> tuple[str, str | None]:
-    access, refresh_token = (
-        CoolSMSAccount.objects.filter(pk=account.pk)
-        .values_list("access_token", "refresh_token")
-        .get()
-    )
-    return access, refresh_token
-
-
 @EXAMPLES
 @given(answer=token_answers())
 def test_sc19_any_token_answer_to_the_code_exchange_gives_tokens_or_a_token_error(
@@ -388,7 +380,7 @@ def test_sc19_any_token_answer_to_the_callback_redirects_and_keeps_or_replaces_w
     query = encode_query([("state", pending_state(logged_in, user)), ("code", "c0de")])
     response = logged_in.get(CALLBACK + "?" + query)
     assert response.status_code == 302
-    access, refresh_token = stored(good_account)
+    access, refresh_token = stored_tokens(good_account)
     if access == GOOD_ACCESS:
         assert refresh_token == GOOD_REFRESH, "a refused answer changed nothing"
     else:
@@ -407,12 +399,12 @@ def test_sc25_any_token_answer_to_a_refresh_never_overwrites_good_tokens_with_ju
     try:
         token = refresh.refresh_account(good_account.pk, force=True, sleep=lambda _: None)
     except (TokenError, ReconnectRequired):
-        assert stored(good_account) == (GOOD_ACCESS, GOOD_REFRESH)
+        assert stored_tokens(good_account) == (GOOD_ACCESS, GOOD_REFRESH)
         return
     body = json.loads(answer[2])
     assert 200 <= answer[0] < 300
     assert token == body["access_token"]
-    assert stored(good_account) == (token, body.get("refresh_token") or GOOD_REFRESH)
+    assert stored_tokens(good_account) == (token, body.get("refresh_token") or GOOD_REFRESH)
 
 
 # --- The answers the properties above found, kept as plain regression tests ----------------

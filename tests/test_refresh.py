@@ -29,13 +29,9 @@ from tests.conftest_session import (
     make_account,
     make_user,
     no_sleep,
-    sandbox,
-    sandbox_configured,
     stored_tokens,
     token_body,
 )
-
-__all__ = ["sandbox", "sandbox_configured"]
 
 pytestmark = pytest.mark.django_db
 

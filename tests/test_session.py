@@ -30,14 +30,10 @@ from tests.conftest_session import (
     expire,
     make_account,
     make_user,
-    sandbox,
-    sandbox_configured,
     sandbox_settings,
     stored_tokens,
     token_body,
 )
-
-__all__ = ["sandbox", "sandbox_configured"]
 
 pytestmark = pytest.mark.django_db
 

@@ -8,15 +8,12 @@ usable one at the same moment: exactly one token-endpoint call, everybody gets t
 from __future__ import annotations
 
 import multiprocessing
-import os
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.db import connection
-from django.test import override_settings
 
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
@@ -26,24 +23,6 @@ from tests.conftest_session import connect, expire, make_user, sandbox_settings,
 PROCESSES = 4
 THREADS = 8
 ROUNDS = 20
-
-
-def require_vendor(vendor: str) -> None:
-    """Skip when the suite runs on another database; under CI, fail instead."""
-    if connection.vendor != vendor:
-        message = f"needs COOLSMS_TEST_DATABASE for {vendor}, running on {connection.vendor}"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture
-def rotating_sandbox() -> Iterator[Sandbox]:
-    with (
-        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running,
-        override_settings(COOLSMS_OAUTH=sandbox_settings(running)),
-    ):
-        yield running
 
 
 def check_round(sandbox: Sandbox, account: CoolSMSAccount, tokens: list[str], calls: int) -> None:
@@ -123,27 +102,25 @@ def run_stampede_across_processes(sandbox: Sandbox, database: str) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_sc27_one_refresh_across_processes_and_threads_on_postgres(
-    rotating_sandbox: Sandbox,
+    sandbox_configured: Sandbox,
 ) -> None:
-    require_vendor("postgresql")
-    run_stampede_across_processes(rotating_sandbox, "postgres")
+    run_stampede_across_processes(sandbox_configured, "postgres")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sc27_one_refresh_across_threads_in_one_process(rotating_sandbox: Sandbox) -> None:
-    account = connect(make_user(), rotating_sandbox)
+def test_sc27_one_refresh_across_threads_in_one_process(sandbox_configured: Sandbox) -> None:
+    account = connect(make_user(), sandbox_configured)
     for number in range(1, ROUNDS + 1):
         expire(account)
         barrier = threading.Barrier(THREADS)
         tokens = stampede_worker.call_from_threads(account.pk, THREADS, barrier)
         assert len(tokens) == THREADS
-        check_round(rotating_sandbox, account, tokens, calls=number)
+        check_round(sandbox_configured, account, tokens, calls=number)
 
 
 @pytest.mark.mysql
 @pytest.mark.django_db(transaction=True)
 def test_sc27_one_refresh_across_processes_and_threads_on_mariadb(
-    rotating_sandbox: Sandbox,
+    sandbox_configured: Sandbox,
 ) -> None:
-    require_vendor("mysql")
-    run_stampede_across_processes(rotating_sandbox, "mysql")
+    run_stampede_across_processes(sandbox_configured, "mysql")

@@ -11,7 +11,6 @@ import responses
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import FieldError
-from django.db import connection
 from django.test import Client
 
 from coolsms_oauth_django import clock, fields
@@ -19,6 +18,7 @@ from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
 
 from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, TOKEN_URL, callback, start_flow
+from .conftest_session import raw_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -36,17 +36,9 @@ def make_account(user: AbstractBaseUser, **extra: Any) -> CoolSMSAccount:
     )
 
 
-def raw_columns(pk: int) -> tuple[str, str]:
-    table = CoolSMSAccount._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT access_token, refresh_token FROM {table} WHERE id = %s", [pk])
-        row = cursor.fetchone()
-    return row[0], row[1]
-
-
 def test_sc21_the_raw_columns_hold_no_plaintext_token(user: AbstractBaseUser) -> None:
     account = make_account(user)
-    access, refresh = raw_columns(account.pk)
+    access, refresh = raw_columns(account)
     assert ACCESS_TOKEN not in access and REFRESH_TOKEN not in refresh
     assert access.startswith("gAAAAA")  # a Fernet token
     account.refresh_from_db()
@@ -79,7 +71,7 @@ def test_sc21_rows_written_with_an_older_key_still_read_after_a_new_key_is_added
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key, *old_keys]}
     assert CoolSMSAccount.objects.get(pk=account.pk).access_token == ACCESS_TOKEN
     # New writes use the new key alone.
-    rotated = fields.rotate(raw_columns(account.pk)[0])
+    rotated = fields.rotate(raw_columns(account)[0])
     assert Fernet(new_key.encode()).decrypt(rotated.encode()).decode() == ACCESS_TOKEN
 
 
@@ -95,7 +87,7 @@ def test_without_encryption_keys_a_key_is_derived_from_secret_key(
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": None}
     account = make_account(user)
     derived = Fernet(fields.derive_key(settings.SECRET_KEY))
-    assert derived.decrypt(raw_columns(account.pk)[0].encode()).decode() == ACCESS_TOKEN
+    assert derived.decrypt(raw_columns(account)[0].encode()).decode() == ACCESS_TOKEN
 
 
 def test_secret_key_fallbacks_decrypt_after_secret_key_changes(
@@ -123,7 +115,7 @@ def test_a_missing_refresh_token_is_stored_as_null(user: AbstractBaseUser) -> No
     account = CoolSMSAccount.objects.create(
         user=user, access_token="a", expires_at=now, connected_at=now
     )
-    assert raw_columns(account.pk)[1] is None
+    assert raw_columns(account)[1] is None
     assert CoolSMSAccount.objects.get().refresh_token is None
 
 
