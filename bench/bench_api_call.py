@@ -203,7 +203,7 @@ def run(quick: bool = False, rounds: int = 25, per_round: int = 100) -> common.R
     for name in variants:
         pattern = name.split(":")[0]
         bare = times[f"{pattern}: bare requests.Session"]
-        ratios[name] = common.median([t / b for t, b in zip(times[name], bare, strict=True)])
+        ratios[name] = common.paired_ratio(times[name], bare)
         per = common.median(times[name])
         rows.append([name, common.us(per), f"{1 / per:,.0f}", f"{ratios[name]:.2f}", queries[name]])
     result.table(["client", "time per call (median)", "calls/s", "ratio to bare", "queries"], rows)
@@ -237,9 +237,9 @@ def run(quick: bool = False, rounds: int = 25, per_round: int = 100) -> common.R
             + " or ".join(f"{peer} ({ratio:.2f}×)" for peer, ratio in peers.items())
             + f": {common.held(not_slower)}."
         )
-    per_call = times["per call: get_coolsms_session"]
-    kept_bare = times["reused: bare requests.Session"]
-    over_kept = common.median([t / b for t, b in zip(per_call, kept_bare, strict=True)])
+    over_kept = common.paired_ratio(
+        times["per call: get_coolsms_session"], times["reused: bare requests.Session"]
+    )
     by_hand = ratios["per call: bare requests.Session + one token query"]
     result.add(
         f"- per call, against a bare session that keeps its connection and reads nothing "

@@ -17,15 +17,10 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import common
+from tests.settings import MIDDLEWARE as TEST_MIDDLEWARE
 
-BASE_MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-]
+#: The test suite's site: sessions, locale, common, CSRF, auth, messages.
+BASE_MIDDLEWARE = list(TEST_MIDDLEWARE)
 COOLSMS_MIDDLEWARE = "coolsms_oauth_django.middleware.CoolSMSMiddleware"
 EMPTY_MIDDLEWARE = "bench.bench_middleware.EmptyMiddleware"
 ATTACH_ONLY_MIDDLEWARE = "bench.bench_middleware.AttachOnlyMiddleware"
@@ -144,28 +139,10 @@ def run(quick: bool = False, rounds: int = 31, per_round: int = 1000) -> common.
             for name in order[shift:] + order[:shift]:
                 times[name].append(serve(arms[name], base, per_round) / per_round)
     isolated = attach_and_release_cost(base)
-    with_ratio = common.median(
-        [w / wo for w, wo in zip(times["with"], times["without"], strict=True)]
-    )
-    noise = common.median(
-        [a / b for a, b in zip(times["without (again)"], times["without"], strict=True)]
-    )
-    empty = common.median(
-        [
-            e / wo
-            for e, wo in zip(
-                times["with an empty middleware instead"], times["without"], strict=True
-            )
-        ]
-    )
-    attach_only = common.median(
-        [
-            a / wo
-            for a, wo in zip(
-                times["with only CoolSMSMiddleware.attach"], times["without"], strict=True
-            )
-        ]
-    )
+    with_ratio = common.paired_ratio(times["with"], times["without"])
+    noise = common.paired_ratio(times["without (again)"], times["without"])
+    empty = common.paired_ratio(times["with an empty middleware instead"], times["without"])
+    attach_only = common.paired_ratio(times["with only CoolSMSMiddleware.attach"], times["without"])
     extra_queries = queries["with"] - queries["without"]
     per_request = {name: common.median(values) for name, values in times.items()}
     added = common.median([w - wo for w, wo in zip(times["with"], times["without"], strict=True)])

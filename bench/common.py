@@ -62,6 +62,11 @@ def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
+def paired_ratio(times: Sequence[float], baseline: Sequence[float]) -> float:
+    """Return the median of the round-by-round ratios ``times[i] / baseline[i]``."""
+    return median([t / b for t, b in zip(times, baseline, strict=True)])
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.1f} ms"
 
