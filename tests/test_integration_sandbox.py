@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -14,38 +13,12 @@ from django.test import Client
 
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.testing import oauth_settings_for
 
 from .conftest import csrf_token, start_flow
+from .sandbox.helpers import read_form
 
 pytestmark = pytest.mark.django_db
-
-
-class FormReader(HTMLParser):
-    """Collect each form's action and its input values, keyed by form id."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.forms: dict[str, dict[str, Any]] = {}
-        self._current: dict[str, Any] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        attributes = dict(attrs)
-        if tag == "form":
-            self._current = {"action": attributes.get("action"), "fields": {}}
-            self.forms[attributes.get("id") or str(len(self.forms))] = self._current
-        elif tag == "input" and self._current is not None and attributes.get("name"):
-            self._current["fields"][attributes["name"]] = attributes.get("value") or ""
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "form":
-            self._current = None
-
-
-def read_form(html: str, form_id: str) -> tuple[str, dict[str, str]]:
-    reader = FormReader()
-    reader.feed(html)
-    form = reader.forms[form_id]
-    return form["action"], dict(form["fields"])
 
 
 def follow_to_callback(location: str) -> str:
@@ -59,12 +32,7 @@ def follow_to_callback(location: str) -> str:
 def manual_sandbox(settings: Any) -> Iterator[Sandbox]:
     """A sandbox that shows its login and consent pages, with the site pointed at it."""
     with Sandbox() as sandbox:
-        settings.COOLSMS_OAUTH = {
-            **settings.COOLSMS_OAUTH,
-            "CLIENT_ID": sandbox.client_id,
-            "CLIENT_SECRET": sandbox.client_secret,
-            "BASE_URL": sandbox.base_url,
-        }
+        settings.COOLSMS_OAUTH = oauth_settings_for(sandbox, settings.COOLSMS_OAUTH)
         yield sandbox
 
 

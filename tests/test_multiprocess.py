@@ -36,7 +36,7 @@ from coolsms_oauth_django.sandbox import Sandbox, SandboxUser
 
 from .conftest import PASSWORD, reachable
 from .conftest_session import expire, sandbox_settings
-from .test_integration_sandbox import read_form
+from .sandbox.helpers import read_form
 
 REPO = Path(__file__).resolve().parents[1]
 USERS = 16

@@ -69,6 +69,12 @@ def parse_page(html: str) -> FormParser:
     return parser
 
 
+def read_form(html: str, form_id: str) -> tuple[str, dict[str, str]]:
+    """Return the action and the input values of the form ``form_id`` on a page."""
+    form = parse_page(html).forms[form_id]
+    return form["action"], dict(form["fields"])
+
+
 def authorize_params(sandbox: Sandbox, **overrides: str | None) -> dict[str, str]:
     """Return a valid authorize query, changed by ``overrides`` (None drops a parameter)."""
     params: dict[str, str | None] = {
