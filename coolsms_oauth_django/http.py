@@ -29,6 +29,7 @@ from requests.adapters import HTTPAdapter
 from requests.utils import get_environ_proxies
 
 from . import __version__
+from .conf import app_settings
 
 __all__ = [
     "USER_AGENT",
@@ -77,19 +78,18 @@ def api_adapter() -> SharedAdapter:
 
     A new one replaces it when the ``POOL_SIZE`` setting changes.
     """
-    from .conf import app_settings
-
     global _adapter
     size = app_settings().pool_size
     adapter = _adapter
-    if adapter is None or adapter.pool_size != size:
-        with _adapter_lock:
-            stale = _adapter if _adapter is not None and _adapter.pool_size != size else None
-            if _adapter is None or stale is not None:
-                _adapter = SharedAdapter(size)
-            adapter = _adapter
-        if stale is not None:
-            stale.discard()
+    if adapter is not None and adapter.pool_size == size:
+        return adapter
+    with _adapter_lock:
+        current = _adapter
+        if current is not None and current.pool_size == size:
+            return current  # another thread built it meanwhile
+        adapter = _adapter = SharedAdapter(size)
+    if current is not None:
+        current.discard()
     return adapter
 
 
