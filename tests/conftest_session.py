@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
@@ -141,3 +142,16 @@ def refresh_while_rotating(
         return rotated
 
     monkeypatch.setattr(rotate_keys, "rotate", rotate_then_refresh)
+
+
+def put_new_key_first(settings: Any, keys: list[str] | None = None) -> str:
+    """Configure a new encryption key ahead of ``keys`` (default: the configured ones)."""
+    new_key = Fernet.generate_key().decode()
+    older = settings.COOLSMS_OAUTH["ENCRYPTION_KEYS"] if keys is None else keys
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key, *older]}
+    return new_key
+
+
+def keep_only_key(settings: Any, key: str) -> None:
+    """Configure ``key`` as the only encryption key."""
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [key]}

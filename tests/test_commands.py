@@ -19,8 +19,10 @@ from tests.conftest_session import (
     FAKE_TOKEN_URL,
     connect,
     expire,
+    keep_only_key,
     make_account,
     make_user,
+    put_new_key_first,
     raw_columns,
     refresh_while_rotating,
     stored_tokens,
@@ -103,18 +105,16 @@ def test_refresh_tokens_against_the_sandbox(sandbox_configured: Sandbox) -> None
 def test_rotate_keys_reencrypts_every_token_with_the_first_key(
     settings: Any, batch_size: str
 ) -> None:
-    old_key = settings.COOLSMS_OAUTH["ENCRYPTION_KEYS"][0]
-    new_key = Fernet.generate_key().decode()
     made = [
         make_account(make_user(f"u{i}"), access=f"access-{i}", refresh=f"refresh-{i}")
         for i in range(5)
     ]
     no_refresh = make_account(make_user("none"), access="lonely", refresh=None)
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key, old_key]}
+    new_key = put_new_key_first(settings)
     before = {account.pk: raw_columns(account) for account in made}
     out, _ = run("coolsms_rotate_keys", "--batch-size", batch_size)
     assert out.strip() == "Re-encrypted 6 account(s); 0 unreadable."
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    keep_only_key(settings, new_key)
     for i, account in enumerate(made):
         assert stored_tokens(account) == (f"access-{i}", f"refresh-{i}")
         assert raw_columns(account) != before[account.pk]
@@ -124,14 +124,9 @@ def test_rotate_keys_reencrypts_every_token_with_the_first_key(
 
 def test_rotate_keys_reports_rows_no_key_opens(settings: Any) -> None:
     readable = make_account(make_user("a"))
-    lost_key = Fernet.generate_key().decode()
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [lost_key]}
+    keep_only_key(settings, Fernet.generate_key().decode())
     unreadable = make_account(make_user("b"))
-    new_key = Fernet.generate_key().decode()
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "ENCRYPTION_KEYS": [new_key, *ORIGINAL_SETTINGS["ENCRYPTION_KEYS"]],
-    }
+    put_new_key_first(settings, ORIGINAL_SETTINGS["ENCRYPTION_KEYS"])
     out, err = run("coolsms_rotate_keys")
     assert out.strip() == "Re-encrypted 1 account(s); 1 unreadable."
     assert f"Account {unreadable.pk}" in err
@@ -145,17 +140,13 @@ def test_rotate_keys_leaves_a_row_a_refresh_changed_meanwhile(
 ) -> None:
     refreshed = make_account(make_user("first"), access="access-old", refresh="refresh-old")
     others = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(2)]
-    new_key = Fernet.generate_key().decode()
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "ENCRYPTION_KEYS": [new_key, *ORIGINAL_SETTINGS["ENCRYPTION_KEYS"]],
-    }
+    new_key = put_new_key_first(settings)
     refresh_while_rotating(monkeypatch, refreshed, access="access-new", refresh="refresh-new")
     out, _ = run("coolsms_rotate_keys")
     assert out.strip() == (
         "Re-encrypted 2 account(s); 0 unreadable; 1 changed meanwhile (left as written)."
     )
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    keep_only_key(settings, new_key)
     assert stored_tokens(refreshed) == ("access-new", "refresh-new")
     for i, account in enumerate(others):
         assert stored_tokens(account)[0] == f"access-{i}"

@@ -9,7 +9,6 @@ from io import StringIO
 from typing import Any
 
 import pytest
-from cryptography.fernet import Fernet
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import call_command
 from django.db import connection, connections
@@ -22,8 +21,10 @@ from coolsms_oauth_django.oauth import TokenSet
 
 from .conftest import ACCESS_TOKEN, PROFILE, REFRESH_TOKEN
 from .conftest_session import (
+    keep_only_key,
     make_account,
     make_user,
+    put_new_key_first,
     raw_columns,
     refresh_while_rotating,
     stored_tokens,
@@ -96,16 +97,6 @@ def test_the_compiled_read_matches_the_orm_on_the_server(user: AbstractBaseUser)
 # --- coolsms_rotate_keys on a server: the next batch is read while the last is written -------
 
 
-def rotation_keys(settings: Any) -> str:
-    """Put a new key first; return it."""
-    new_key = Fernet.generate_key().decode()
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "ENCRYPTION_KEYS": [new_key, *settings.COOLSMS_OAUTH["ENCRYPTION_KEYS"]],
-    }
-    return new_key
-
-
 def run_rotation(*args: str) -> str:
     out = StringIO()
     call_command("coolsms_rotate_keys", *args, stdout=out, stderr=StringIO())
@@ -120,7 +111,7 @@ def test_rotate_keys_writes_on_a_second_connection_while_reading(
         for i in range(7)
     ]
     made.append(make_account(make_user("none"), access="lonely", refresh=None))
-    new_key = rotation_keys(settings)
+    new_key = put_new_key_first(settings)
     writers: list[str] = []
     original = rotate_keys.Command._write
 
@@ -131,7 +122,7 @@ def test_rotate_keys_writes_on_a_second_connection_while_reading(
     monkeypatch.setattr(rotate_keys.Command, "_write", staticmethod(recording))
     assert run_rotation("--batch-size", "3") == "Re-encrypted 8 account(s); 0 unreadable."
     assert set(writers) == {rotate_keys.WRITER_THREAD} and len(writers) == 3
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    keep_only_key(settings, new_key)
     for i, account in enumerate(made[:-1]):
         assert stored_tokens(account) == (f"access-{i}", f"refresh-{i}")
     assert stored_tokens(made[-1]) == ("lonely", None)
@@ -142,12 +133,12 @@ def test_rotate_keys_on_a_server_leaves_a_row_a_refresh_changed_meanwhile(
 ) -> None:
     refreshed = make_account(make_user("first"), access="access-old", refresh="refresh-old")
     other = make_account(make_user("second"), access="access-2", refresh="refresh-2")
-    new_key = rotation_keys(settings)
+    new_key = put_new_key_first(settings)
     refresh_while_rotating(monkeypatch, refreshed, access="access-new", refresh="refresh-new")
     assert run_rotation() == (
         "Re-encrypted 1 account(s); 0 unreadable; 1 changed meanwhile (left as written)."
     )
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key]}
+    keep_only_key(settings, new_key)
     assert stored_tokens(refreshed) == ("access-new", "refresh-new")
     assert stored_tokens(other) == ("access-2", "refresh-2")
 
@@ -158,7 +149,7 @@ def six_accounts_before_rotation(
     """Make six connections, note their ciphertexts, then put a new key first."""
     made = [make_account(make_user(f"u{i}"), access=f"access-{i}") for i in range(6)]
     before = {account.pk: raw_columns(account) for account in made}
-    rotation_keys(settings)
+    put_new_key_first(settings)
     return made, before
 
 

@@ -18,7 +18,7 @@ from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
 
 from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, TOKEN_URL, callback, start_flow
-from .conftest_session import raw_columns
+from .conftest_session import put_new_key_first, raw_columns
 
 pytestmark = pytest.mark.django_db
 
@@ -65,10 +65,8 @@ def test_sc21_a_wrong_key_fails_closed_with_a_clear_error(
 def test_sc21_rows_written_with_an_older_key_still_read_after_a_new_key_is_added(
     user: AbstractBaseUser, settings: Any
 ) -> None:
-    old_keys = settings.COOLSMS_OAUTH["ENCRYPTION_KEYS"]
     account = make_account(user)
-    new_key = Fernet.generate_key().decode()
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [new_key, *old_keys]}
+    new_key = put_new_key_first(settings)
     assert CoolSMSAccount.objects.get(pk=account.pk).access_token == ACCESS_TOKEN
     # New writes use the new key alone.
     rotated = fields.rotate(raw_columns(account)[0])
