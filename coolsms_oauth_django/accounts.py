@@ -4,7 +4,8 @@ after the connect flow or a disconnect."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -101,3 +102,27 @@ def disconnect(account: CoolSMSAccount, *, request: HttpRequest | None = None) -
     signals.account_disconnected.send(
         sender=CoolSMSAccount, user=user, member_id=member_id, request=request
     )
+
+
+class ConnectionRow(NamedTuple):
+    """What a session needs of a connection: its key, status, access token and expiry."""
+
+    pk: int
+    status: str
+    access_token: str
+    expires_at: datetime
+
+
+#: The columns of a :class:`ConnectionRow`, in order.
+CONNECTION_ROW_FIELDS = ConnectionRow._fields
+
+
+def connection_row(user_pk: Any) -> ConnectionRow | None:
+    """Return the connection row of the user with primary key ``user_pk``, or ``None``.
+
+    One query, on the database the routers name for reading :class:`CoolSMSAccount`.
+    """
+    found = (
+        CoolSMSAccount.objects.filter(user_id=user_pk).values_list(*CONNECTION_ROW_FIELDS).first()
+    )
+    return None if found is None else ConnectionRow(*found)

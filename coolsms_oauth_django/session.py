@@ -26,10 +26,10 @@ from django.contrib.auth.models import AnonymousUser
 from requests.sessions import merge_setting
 
 from . import clock, endpoints, oauth, refresh
+from .accounts import connection_row
 from .conf import app_settings
 from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
 from .http import USER_AGENT, api_adapter, environment_settings
-from .lookup import connection_row
 from .models import CoolSMSAccount
 
 __all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
