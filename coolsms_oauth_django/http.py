@@ -12,21 +12,15 @@ The pool keeps up to ``POOL_SIZE`` idle connections per host. Like any kept-aliv
 ``requests.Session``, a request can meet a connection the other end has just closed; urllib3
 checks each one before reuse, and a request that still fails that way is not retried (a POST
 that reached CoolSMS must not be sent twice), so it surfaces as a connection error.
-
-``requests`` also scans the process environment for proxies and a CA bundle before every
-request. :func:`environment_settings` gives API sessions the same answer from a cache that
-is keyed on the variables it depends on, so a changed variable is seen at the next request.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from urllib.parse import urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
-from requests.utils import get_environ_proxies
 
 from . import __version__
 from .conf import app_settings
@@ -36,7 +30,6 @@ __all__ = [
     "SharedAdapter",
     "api_adapter",
     "create_session",
-    "environment_settings",
 ]
 
 USER_AGENT = f"coolsms-oauth-django/{__version__}"
@@ -112,60 +105,3 @@ def _forget_after_fork() -> None:
 
 if hasattr(os, "register_at_fork"):  # pragma: no branch (every POSIX Python we support)
     os.register_at_fork(after_in_child=_forget_after_fork)
-
-
-#: The variables that decide ``requests``' proxies and CA bundle for an http(s) URL, in the
-#: lower- and upper-case spellings (``REQUEST_METHOD`` marks a CGI process, where
-#: ``HTTP_PROXY`` is ignored). System proxy settings (macOS, Windows) are read once.
-ENVIRONMENT_NAMES = (
-    "http_proxy",
-    "https_proxy",
-    "all_proxy",
-    "no_proxy",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "REQUEST_METHOD",
-)
-
-
-_Settings = tuple[tuple[tuple[str, str], ...], str | None]
-_environment_cache: dict[tuple[str, str | None, tuple[str | None, ...]], _Settings] = {}
-#: Entries kept at most; past it the cache starts afresh.
-ENVIRONMENT_CACHE_SIZE = 64
-
-
-def _environment() -> tuple[str | None, ...]:
-    return tuple(map(os.environ.get, ENVIRONMENT_NAMES))
-
-
-def environment_settings(
-    url: str, no_proxy: str | None = None
-) -> tuple[dict[str, str], str | None]:
-    """Return the environment's proxies for ``url`` and its CA bundle (``None``: the default).
-
-    The same as ``requests`` finds before each request (``get_environ_proxies`` and
-    ``REQUESTS_CA_BUNDLE``/``CURL_CA_BUNDLE``), remembered per origin while the variables
-    in :data:`ENVIRONMENT_NAMES` keep their values. (Mixed-case spellings such as
-    ``Https_Proxy``, which ``requests`` also reads, are not watched: a change to one is seen
-    after a restart.)
-    """
-    parts = urlsplit(url)
-    origin = f"{parts.scheme}://{parts.netloc}/"
-    environment = _environment()
-    key = (origin, no_proxy, environment)
-    found = _environment_cache.get(key)
-    if found is None:
-        proxies = get_environ_proxies(origin, no_proxy=no_proxy)
-        values = dict(zip(ENVIRONMENT_NAMES, environment, strict=True))
-        found = (tuple(proxies.items()), values["REQUESTS_CA_BUNDLE"] or values["CURL_CA_BUNDLE"])
-        # Remember it only if the environment did not change while it was read.
-        if _environment() == environment:
-            if len(_environment_cache) >= ENVIRONMENT_CACHE_SIZE:
-                _environment_cache.clear()
-            _environment_cache[key] = found
-    proxies_found, bundle = found
-    return dict(proxies_found), bundle

@@ -15,7 +15,7 @@ refreshed once (or the one another worker saved is taken) and the request sent a
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -23,19 +23,15 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
-from requests.sessions import merge_setting
 
 from . import clock, endpoints, oauth, refresh
 from .accounts import connection_row
 from .conf import app_settings
 from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
-from .http import USER_AGENT, api_adapter, environment_settings
+from .http import USER_AGENT, api_adapter
 from .models import CoolSMSAccount
 
 __all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
-
-#: ``requests``' rule for a request's setting over the session's (untyped in its stubs).
-_merge: Callable[[Any, Any], Any] = merge_setting
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -129,35 +125,6 @@ class CoolSMSSession(requests.Session):
 
     def __repr__(self) -> str:
         return f"<CoolSMSSession account={self.account_id} base_url={self.base_url!r}>"
-
-    def merge_environment_settings(
-        self,
-        url: str | bytes | None,
-        proxies: Any,
-        stream: Any,
-        verify: Any,
-        cert: Any,
-    ) -> Any:
-        """Merge the environment's proxies and CA bundle as ``requests`` does, read once.
-
-        ``requests`` scans the environment before every request; the answer comes from
-        :func:`.http.environment_settings`, which caches it until a variable changes.
-        """
-        if not self.trust_env or not isinstance(url, str):
-            return super().merge_environment_settings(url, proxies, stream, verify, cert)
-        no_proxy = proxies.get("no_proxy") if proxies is not None else None
-        env_proxies, bundle = environment_settings(url, no_proxy)
-        if proxies is not None:
-            for key, value in env_proxies.items():
-                proxies.setdefault(key, value)
-        if verify is True or verify is None:
-            verify = bundle or verify
-        return {
-            "proxies": _merge(proxies, self.proxies),
-            "stream": _merge(stream, self.stream),
-            "verify": _merge(verify, self.verify),
-            "cert": _merge(cert, self.cert),
-        }
 
     def url(self, path: str) -> str:
         """Return the absolute URL of ``path``, resolved against ``BASE_URL``."""

@@ -14,7 +14,6 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
 
 from coolsms_oauth_django import http
 from coolsms_oauth_django.conf import app_settings
@@ -238,77 +237,16 @@ def test_a_forked_child_starts_its_own_pool() -> None:
 
 # --- proxies and CA bundle from the environment ---------------------------------------------
 
-ENVIRONMENTS = [
-    {},
-    {"HTTPS_PROXY": "http://proxy.example:3128", "HTTP_PROXY": "http://proxy.example:3128"},
-    {"https_proxy": "http://lower.example:3128", "all_proxy": "socks5://all.example:1080"},
-    {"HTTPS_PROXY": "http://proxy.example:3128", "NO_PROXY": "api.coolsms.co.kr"},
-    {"https_proxy": "http://proxy.example:3128", "no_proxy": ".coolsms.co.kr,localhost"},
-    {"REQUESTS_CA_BUNDLE": "/etc/ssl/bundle.pem"},
-    {"CURL_CA_BUNDLE": "/etc/ssl/curl.pem", "HTTP_PROXY": "http://p.example:1"},
-    {"REQUEST_METHOD": "GET", "HTTP_PROXY": "http://cgi.example:1"},
-]
-URLS = ["https://api.coolsms.co.kr/cash/v1/balance", "http://127.0.0.1:8765/cash/v1/balance"]
 
-
-@pytest.fixture
-def clean_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    for name in http.ENVIRONMENT_NAMES:
+def test_api_sessions_take_proxies_and_ca_bundle_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("NO_PROXY", "no_proxy", "CURL_CA_BUNDLE"):
         monkeypatch.delenv(name, raising=False)
-    return monkeypatch
-
-
-@pytest.mark.parametrize("environment", ENVIRONMENTS)
-@pytest.mark.parametrize("url", URLS)
-@pytest.mark.parametrize(
-    ("proxies", "verify"),
-    [({}, None), ({"no_proxy": "127.0.0.1"}, True), ({"https": "http://given:1"}, False)],
-)
-def test_environment_settings_are_what_requests_finds(
-    clean_environment: pytest.MonkeyPatch,
-    environment: dict[str, str],
-    url: str,
-    proxies: dict[str, str],
-    verify: bool | None,
-) -> None:
-    for name, value in environment.items():
-        clean_environment.setenv(name, value)
-    with requests.Session() as plain, CoolSMSSession(make_account(make_user())) as ours:
-        expected = plain.merge_environment_settings(url, dict(proxies), None, verify, None)
-        for _ in range(2):  # computed, then remembered
-            assert ours.merge_environment_settings(url, dict(proxies), None, verify, None) == (
-                expected
-            )
-
-
-def test_the_environment_is_scanned_once_until_a_variable_changes(
-    clean_environment: pytest.MonkeyPatch,
-) -> None:
-    scans: list[str] = []
-    original = http.get_environ_proxies
-
-    def counting(url: str, no_proxy: str | None = None) -> dict[str, str]:
-        scans.append(url)
-        return original(url, no_proxy=no_proxy)
-
-    clean_environment.setattr(http, "get_environ_proxies", counting)
-    http._environment_cache.clear()
-    url = URLS[0]
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/bundle.pem")
+    url = "https://api.coolsms.co.kr" + BALANCE_PATH
     with CoolSMSSession(make_account(make_user())) as session:
-        for _ in range(3):
-            settings = session.merge_environment_settings(url, {}, None, None, None)
-        assert len(scans) == 1 and settings["proxies"] == {}
-        clean_environment.setenv("HTTPS_PROXY", "http://proxy.example:3128")
         settings = session.merge_environment_settings(url, {}, None, None, None)
-    assert len(scans) == 2
     assert settings["proxies"]["https"] == "http://proxy.example:3128"
-
-
-def test_a_session_that_does_not_trust_the_environment_ignores_it(
-    clean_environment: pytest.MonkeyPatch,
-) -> None:
-    clean_environment.setenv("HTTPS_PROXY", "http://proxy.example:3128")
-    with CoolSMSSession(make_account(make_user())) as session:
-        session.trust_env = False
-        settings = session.merge_environment_settings(URLS[0], {}, None, None, None)
-    assert settings["proxies"] == {}
+    assert settings["verify"] == "/etc/ssl/bundle.pem"
