@@ -8,17 +8,11 @@ Python; each batch is then written in its own short transaction with one ``execu
 compare-and-set updates: a row is rewritten only if both its ciphertexts are still the ones
 read. A row a refresh changed meanwhile is left as the refresh wrote it (already with the
 first key), so a rotation never puts back a token a refresh replaced, and the site's
-refreshes never wait for the encryption work. On a database server, the next batch is read
-and encrypted while the previous one is written, on a second connection; inside a caller's
-transaction, or on SQLite, everything runs on the caller's connection in turn. Memory stays
-flat: at most a few batches are held at once.
+refreshes never wait for the encryption work. Memory stays flat: one batch is held at a time.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,11 +25,6 @@ from coolsms_oauth_django.fields import rotate
 from coolsms_oauth_django.models import TOKEN_FIELDS, CoolSMSAccount
 
 DEFAULT_BATCH_SIZE = 500
-#: Batches read ahead of the writer at most.
-READ_AHEAD = 2
-#: Seconds a thread waits on the other before it looks again whether that one has stopped.
-WAIT = 0.1
-WRITER_THREAD = "coolsms_rotate_keys writer"
 
 
 def _column(name: str) -> str:
@@ -79,14 +68,14 @@ class Command(BaseCommand):
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
         using = router.db_for_write(CoolSMSAccount)
-        connection = connections[using]
         tally = Tally()
-        batches = self._rotated_batches(using, batch_size, tally)
-        if connection.features.has_select_for_update and not connection.in_atomic_block:
-            self._write_alongside(using, batches, tally)
-        else:
-            for batch in batches:
-                self._write(using, batch, tally)
+        last_pk: Any = None
+        while True:
+            rows = self._read(using, last_pk, batch_size)
+            self._write(using, self._rotated(rows, tally), tally)
+            if len(rows) < batch_size:
+                break
+            last_pk = rows[-1][0]
         self.stdout.write(
             f"Re-encrypted {tally.rotated} account(s); {tally.unreadable} unreadable"
             + (f"; {tally.changed} changed meanwhile (left as written)" if tally.changed else "")
@@ -105,24 +94,18 @@ class Command(BaseCommand):
         )
         return list(raw.values_list("pk", *(f"raw_{name}" for name in TOKEN_FIELDS))[:size])
 
-    def _rotated_batches(self, using: str, size: int, tally: Tally) -> Iterator[list[Rotated]]:
-        """Read the table batch by batch and yield each batch re-encrypted."""
-        last_pk: Any = None
-        while True:
-            rows = self._read(using, last_pk, size)
-            batch: list[Rotated] = []
-            for pk, access, refresh in rows:
-                try:
-                    written = (rotate(access), None if refresh is None else rotate(refresh))
-                except DecryptionError:
-                    tally.unreadable += 1
-                    self.stderr.write(f"Account {pk}: no configured key opens its tokens.")
-                    continue
-                batch.append(Rotated(pk, (access, refresh), written))
-            yield batch
-            if len(rows) < size:
-                return
-            last_pk = rows[-1][0]
+    def _rotated(self, rows: list[tuple[Any, ...]], tally: Tally) -> list[Rotated]:
+        """Return the rows' tokens encrypted with the first key; report rows no key opens."""
+        batch: list[Rotated] = []
+        for pk, access, refresh in rows:
+            try:
+                written = (rotate(access), None if refresh is None else rotate(refresh))
+            except DecryptionError:
+                tally.unreadable += 1
+                self.stderr.write(f"Account {pk}: no configured key opens its tokens.")
+                continue
+            batch.append(Rotated(pk, (access, refresh), written))
+        return batch
 
     @staticmethod
     def _write(using: str, batch: list[Rotated], tally: Tally) -> None:
@@ -161,49 +144,3 @@ class Command(BaseCommand):
                 written += cursor.rowcount
         tally.rotated += written
         tally.changed += len(batch) - written
-
-    def _write_alongside(self, using: str, batches: Iterator[list[Rotated]], tally: Tally) -> None:
-        """Write each batch on a second connection while the next one is read and encrypted.
-
-        However the reading ends (done, an error, Ctrl-C), the writer writes what was handed
-        to it, closes its connection and is joined; an error of the writer stops the reading
-        and is raised here.
-        """
-        pending: queue.Queue[list[Rotated]] = queue.Queue(maxsize=READ_AHEAD)
-        failures: list[BaseException] = []
-        reading_done = threading.Event()
-        writer_stopped = threading.Event()
-
-        def writer() -> None:
-            try:
-                while True:
-                    try:
-                        batch = pending.get(timeout=WAIT)
-                    except queue.Empty:
-                        if reading_done.is_set():
-                            return
-                        continue
-                    self._write(using, batch, tally)
-            except BaseException as err:  # raised in the reading thread
-                failures.append(err)
-            finally:
-                writer_stopped.set()
-                connections[using].close()
-
-        thread = threading.Thread(target=writer, name=WRITER_THREAD, daemon=True)
-        thread.start()
-        try:
-            for batch in batches:
-                while not writer_stopped.is_set():
-                    try:
-                        pending.put(batch, timeout=WAIT)
-                        break
-                    except queue.Full:
-                        continue
-                if writer_stopped.is_set():
-                    break
-        finally:
-            reading_done.set()
-            thread.join()
-        if failures:
-            raise failures[0]
