@@ -139,16 +139,31 @@ class CoolSMSSession(requests.Session):
         target = self.url(url.decode() if isinstance(url, bytes) else url)
         kwargs.setdefault("timeout", self.timeout)
         response = super().request(method, target, **kwargs)
-        if response.status_code != 401 or not _replayable(kwargs):
-            return response
-        rejected = _bearer(response.request)
-        if rejected is None:
+        if (
+            response.status_code != 401
+            or not _replayable(kwargs)
+            or self._rejected_token(response) is None
+        ):
             return response
         response.close()
         self.remember_token(None, None)
-        token = refresh.refresh_account(self.account_id, rejected_token=rejected, sleep=self.sleep)
-        self.remember_token(token, None)
+        # No token is kept in a local variable: an error report shows this frame's locals.
+        self.remember_token(
+            refresh.refresh_account(
+                self.account_id, rejected_token=self._rejected_token(response), sleep=self.sleep
+            ),
+            None,
+        )
         return super().request(method, target, **kwargs)
+
+    def _rejected_token(self, response: requests.Response) -> str | None:
+        """Return the token CoolSMS refused with this 401; ``None`` if another host answered.
+
+        A 401 from any other host is that host's answer about its own credentials.
+        """
+        if _origin(response.url) != self.origin:
+            return None
+        return _bearer(response.request)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request and return its decoded JSON; raise :class:`CoolSMSAPIError`.
