@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import subprocess
 import sys
 import zipfile
+from email.message import Message
+from email.parser import Parser
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from trove_classifiers import classifiers as known_classifiers
+
+import coolsms_oauth_django
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,6 +42,86 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     [built] = out.glob("coolsms_oauth_django-*.whl")
     return built
+
+
+def wheel_metadata(wheel: Path) -> Message:
+    with zipfile.ZipFile(wheel) as archive:
+        [name] = [n for n in archive.namelist() if n.endswith(".dist-info/METADATA")]
+        return Parser().parsestr(archive.read(name).decode("utf-8"))
+
+
+def matrix_versions() -> tuple[list[str], list[str]]:
+    """Return the Python and Django versions ``noxfile.py`` runs the suite under."""
+    spec = importlib.util.spec_from_file_location("noxfile", ROOT / "noxfile.py")
+    assert spec is not None and spec.loader is not None
+    noxfile = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(noxfile)
+    pythons = sorted({python for python, _ in noxfile.COMBINATIONS})
+    djangos = sorted({django for _, django in noxfile.COMBINATIONS})
+    return pythons, djangos
+
+
+def test_the_classifiers_name_every_python_and_django_version_the_matrix_tests(
+    wheel: Path,
+) -> None:
+    declared = set(wheel_metadata(wheel).get_all("Classifier") or [])
+    pythons, djangos = matrix_versions()
+    expected = {f"Programming Language :: Python :: {v}" for v in pythons} | {
+        f"Framework :: Django :: {v}" for v in djangos
+    }
+    assert sorted(expected - declared) == []
+    # And no version the matrix does not test.
+    versioned = re.compile(r"^(Programming Language :: Python|Framework :: Django) :: \d+\.\d+$")
+    assert sorted(c for c in declared if versioned.match(c) and c not in expected) == []
+
+
+def test_every_classifier_is_a_known_trove_classifier(wheel: Path) -> None:
+    declared = wheel_metadata(wheel).get_all("Classifier") or []
+    assert declared
+    assert [c for c in declared if c not in known_classifiers] == []
+
+
+def test_the_license_file_is_the_mit_license_the_metadata_declares(wheel: Path) -> None:
+    metadata = wheel_metadata(wheel)
+    assert metadata["License-Expression"] == "MIT"
+    assert metadata.get_all("License-File") == ["LICENSE"]
+    text = (ROOT / "LICENSE").read_text(encoding="utf-8")
+    assert text.startswith("MIT License\n")
+    assert "Permission is hereby granted, free of charge" in text
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = [n for n in archive.namelist() if n.endswith(".dist-info/licenses/LICENSE")]
+        assert shipped and archive.read(shipped[0]).decode("utf-8") == text
+
+
+def test_the_author_is_the_project_with_a_contact_address_and_holds_the_copyright(
+    wheel: Path,
+) -> None:
+    metadata = wheel_metadata(wheel)
+    author = metadata["Author-email"]
+    match = re.fullmatch(r"(?P<name>[^<]+) <(?P<address>[^@\s]+@[^@\s]+\.[a-z]+)>", author)
+    assert match, author
+    name = match["name"].strip()
+    assert "contributors" not in name.lower()
+    assert "example" not in match["address"]
+    assert f"Copyright (c) 2026 {name}\n" in (ROOT / "LICENSE").read_text(encoding="utf-8")
+
+
+def test_the_metadata_links_the_source_the_issues_and_the_changelog(wheel: Path) -> None:
+    urls = dict(
+        entry.split(", ", 1) for entry in wheel_metadata(wheel).get_all("Project-URL") or []
+    )
+    assert {"Homepage", "Source", "Issues", "Changelog", "Documentation"} <= set(urls)
+    assert all(url.startswith("https://") for url in urls.values())
+    assert urls["Changelog"].endswith("/CHANGELOG.md")
+
+
+def test_the_changelog_has_an_entry_for_the_current_version() -> None:
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert re.search(
+        rf"^## \[{re.escape(coolsms_oauth_django.__version__)}\] - \d{{4}}-\d{{2}}-\d{{2}}$",
+        text,
+        re.MULTILINE,
+    )
 
 
 def test_the_wheel_ships_migrations_templates_locale_and_types(wheel: Path) -> None:
