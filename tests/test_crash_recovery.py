@@ -4,7 +4,7 @@ CoolSMS issues the refresh token once and never rotates it, so the connection th
 leaves behind still holds a working refresh token, and the next caller simply refreshes
 again. With a provider that rotates refresh tokens the same crash loses the only copy of the
 new refresh token, and the next refresh presents the old one; the last test shows what
-follows (the README's "Reliability" section explains it).
+follows (docs/reliability.md explains it).
 """
 
 from __future__ import annotations
