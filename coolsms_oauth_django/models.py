@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -74,6 +74,17 @@ class CoolSMSAccount(models.Model):
 
     def __repr__(self) -> str:
         return f"<CoolSMSAccount pk={self.pk} user={self.user_id} member={self.member_id!r}>"
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle (and copy) the account without its tokens.
+
+        A pickled account lands in caches and sessions, outside the encrypted columns; the
+        unpickled one reads its tokens from the database again when they are used.
+        """
+        state: dict[str, Any] = super().__getstate__()
+        for name in TOKEN_FIELDS:
+            state.pop(name, None)
+        return state
 
     @property
     def scope_list(self) -> list[str]:

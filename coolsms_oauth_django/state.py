@@ -8,7 +8,7 @@ everything else lives only in the session record.
 from __future__ import annotations
 
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
@@ -26,14 +26,17 @@ MAX_STATE_LENGTH = 128
 
 @dataclass(frozen=True)
 class PendingFlow:
-    """What a connect flow remembers between the connect view and the callback."""
+    """What a connect flow remembers between the connect view and the callback.
 
-    state: str
+    Its repr leaves out the state and the PKCE verifier, which only the session may hold.
+    """
+
+    state: str = field(repr=False)
     user_pk: str
     next_url: str
     redirect_uri: str
     created: float
-    code_verifier: str | None = None
+    code_verifier: str | None = field(default=None, repr=False)
 
 
 def _flows(session: SessionBase) -> list[dict[str, Any]]:

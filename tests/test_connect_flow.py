@@ -639,3 +639,19 @@ def test_login_with_password_then_connect(
     assert browser.login(username="alice", password=PASSWORD)
     params = start_flow(browser)
     assert callback(browser, code="code-1", state=params["state"]).status_code == 302
+
+
+def test_h09_the_repr_of_a_pending_flow_shows_no_state_or_verifier(logged_in: Client) -> None:
+    flow = state.begin(
+        logged_in.session,
+        user_pk=1,
+        next_url="/next/",
+        redirect_uri=CALLBACK,
+        code_verifier=oauth.new_code_verifier(),
+        ttl=600,
+        limit=5,
+    )
+    shown = repr(flow)
+    assert flow.state not in shown
+    assert flow.code_verifier is not None and flow.code_verifier not in shown
+    assert "/next/" in shown

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import pickle
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from django.test import Client
 
 from coolsms_oauth_django import clock, fields
 from coolsms_oauth_django.exceptions import DecryptionError
-from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
+from coolsms_oauth_django.models import TOKEN_FIELDS, CoolSMSAccount, fingerprint
 
 from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, TOKEN_URL, callback, start_flow
 from .conftest_session import put_new_key_first, raw_columns
@@ -149,3 +150,28 @@ def test_expires_within(user: AbstractBaseUser) -> None:
     account = make_account(user)
     assert not account.expires_within(60)
     assert account.expires_within(3601)
+
+
+def test_h09_a_pickled_account_holds_no_plaintext_token(
+    user: AbstractBaseUser, django_assert_num_queries: Any
+) -> None:
+    loaded = CoolSMSAccount.objects.get(pk=make_account(user).pk)
+    assert loaded.access_token == ACCESS_TOKEN  # decrypted in memory
+    data = pickle.dumps(loaded)
+    assert ACCESS_TOKEN.encode() not in data and REFRESH_TOKEN.encode() not in data
+    restored = pickle.loads(data)
+    assert restored.get_deferred_fields() == set(TOKEN_FIELDS)
+    with django_assert_num_queries(1):  # read again from the database when used
+        assert restored.access_token == ACCESS_TOKEN
+    assert restored.refresh_token == REFRESH_TOKEN
+
+
+def test_h09_a_user_pickled_with_its_account_holds_no_plaintext_token(
+    user: AbstractBaseUser,
+) -> None:
+    make_account(user)
+    fetched = type(user).objects.get(pk=user.pk)
+    assert fetched.coolsms_account.refresh_token == REFRESH_TOKEN  # type: ignore[attr-defined]
+    data = pickle.dumps(fetched)  # what a cache or a pickling session stores
+    assert REFRESH_TOKEN.encode() not in data and ACCESS_TOKEN.encode() not in data
+    assert pickle.loads(data).coolsms_account.access_token == ACCESS_TOKEN
