@@ -68,6 +68,13 @@ class CoolSMSAccount(models.Model):
     class Meta:
         verbose_name = _("CoolSMS account")
         verbose_name_plural = _("CoolSMS accounts")
+        # What the admin filters and sorts on (its default order is newest connection first,
+        # with the primary key as tie-breaker), and the refresh's scan for expiring tokens.
+        indexes = [
+            models.Index(fields=["connected_at", "id"], name="coolsms_connected_idx"),
+            models.Index(fields=["status", "connected_at", "id"], name="coolsms_status_idx"),
+            models.Index(fields=["expires_at"], name="coolsms_expires_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"CoolSMS {self.member_id or '(unknown member)'} of user {self.user_id}"
