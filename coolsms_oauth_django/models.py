@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import clock
@@ -77,7 +78,11 @@ class CoolSMSAccount(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"CoolSMS {self.member_id or '(unknown member)'} of user {self.user_id}"
+        # Reads the user unless it was loaded with the row (the admin loads them together).
+        return gettext("CoolSMS %(member)s of %(user)s") % {
+            "member": self.member_id or gettext("(unknown member)"),
+            "user": self.user.get_username(),
+        }
 
     def __repr__(self) -> str:
         return f"<CoolSMSAccount pk={self.pk} user={self.user_id} member={self.member_id!r}>"
