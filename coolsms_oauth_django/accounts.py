@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from . import clock, signals
@@ -97,10 +98,34 @@ def save_connection(
 def disconnect(account: CoolSMSAccount, *, request: HttpRequest | None = None) -> None:
     """Delete the connection and its tokens, then send ``account_disconnected``."""
     user = account.user
-    member_id = account.member_id
     account.delete()
+    _announce_disconnected(account, user, request)
+
+
+def disconnect_all(
+    connections: QuerySet[CoolSMSAccount], *, request: HttpRequest | None = None
+) -> int:
+    """Delete the connections in ``connections`` and send ``account_disconnected`` for each.
+
+    Two queries however many rows are selected (one read with the users joined, one DELETE
+    of exactly the rows read), unless a ``pre_delete``/``post_delete`` receiver for the model
+    makes Django fetch and delete the rows in batches. Return how many were deleted.
+    """
+    with transaction.atomic(using=connections.db):
+        chosen = list(connections.select_related("user").only("member_id", "user"))
+        CoolSMSAccount.objects.using(connections.db).filter(
+            pk__in=[account.pk for account in chosen]
+        ).delete()
+    for account in chosen:
+        _announce_disconnected(account, account.user, request)
+    return len(chosen)
+
+
+def _announce_disconnected(
+    account: CoolSMSAccount, user: AbstractBaseUser, request: HttpRequest | None
+) -> None:
     signals.account_disconnected.send(
-        sender=CoolSMSAccount, user=user, member_id=member_id, request=request
+        sender=CoolSMSAccount, user=user, member_id=account.member_id, request=request
     )
 
 
