@@ -179,6 +179,43 @@ def connect(user: Any) -> Any:
     return accounts.save_connection(user, tokens, profile=None)
 
 
+def make_connections(count: int, *, prefix: str = "user", batch: int = 5000) -> None:
+    """Create ``count`` users, each with a connection (``bulk_create``, no sandbox).
+
+    Usernames are ``{prefix}{n:07}``, member IDs ``MEM-{prefix}-{n:07}``; every tenth
+    connection needs reconnecting; connection times spread over the last ``count`` minutes.
+    """
+    from django.contrib.auth import get_user_model
+
+    from coolsms_oauth_django import clock
+    from coolsms_oauth_django.models import CoolSMSAccount
+
+    user_model = get_user_model()
+    now = clock.now()
+    for start in range(0, count, batch):
+        numbers = range(start, min(start + batch, count))
+        users = user_model.objects.bulk_create(
+            [user_model(username=f"{prefix}{n:07}") for n in numbers]
+        )
+        CoolSMSAccount.objects.bulk_create(
+            [
+                CoolSMSAccount(
+                    user=user,
+                    member_id=f"MEM-{prefix}-{n:07}",
+                    access_token=f"access-{n}",
+                    refresh_token=f"refresh-{n}",
+                    scopes=" ".join(SCOPES),
+                    expires_at=now + datetime.timedelta(hours=1, minutes=n % 1440),
+                    status=(
+                        CoolSMSAccount.NEEDS_RECONNECT if n % 10 == 9 else CoolSMSAccount.ACTIVE
+                    ),
+                    connected_at=now - datetime.timedelta(minutes=n),
+                )
+                for n, user in zip(numbers, users, strict=True)
+            ]
+        )
+
+
 def expire(account_id: int) -> None:
     """Make the stored access token look expired to the client."""
     from coolsms_oauth_django import clock

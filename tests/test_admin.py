@@ -1,19 +1,23 @@
-"""The admin: list, search, filters, masked tokens and the disconnect action."""
+"""The admin: list, search, filters, masked tokens, a read-only page and the disconnect action."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, Permission
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-from coolsms_oauth_django import clock, signals
+from bench.common import make_connections
+from coolsms_oauth_django import accounts, clock, signals
 from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
 
-from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, captured
+from .conftest import ACCESS_TOKEN, PASSWORD, REFRESH_TOKEN, captured
 
 pytestmark = pytest.mark.django_db
 
@@ -40,17 +44,67 @@ def staff(admin_client: Client) -> Client:
     return admin_client
 
 
+def disconnect(client: Client, pks: list[Any], *, confirmed: bool) -> Any:
+    """Run "Disconnect" on ``pks`` from the list; ``confirmed`` answers its confirmation page."""
+    data: dict[str, Any] = {"action": "delete_selected", "_selected_action": pks}
+    if confirmed:
+        data["post"] = "yes"
+    return client.post(CHANGELIST, data)
+
+
+def queries_of(function: Any, *args: Any, **kwargs: Any) -> list[str]:
+    """Return the SQL of every query ``function(*args, **kwargs)`` ran."""
+    with CaptureQueriesContext(connection) as context:
+        function(*args, **kwargs)
+    return [query["sql"] for query in context.captured_queries]
+
+
 def test_changelist_shows_the_connection_columns(staff: Client, account: CoolSMSAccount) -> None:
     page = staff.get(CHANGELIST).content.decode()
     for text in ("alice", "MEM0000000000001", "users:read cash:read", "Active"):
         assert text in page
 
 
-def test_changelist_search_and_filter(staff: Client, account: CoolSMSAccount) -> None:
-    assert "MEM0000000000001" in staff.get(CHANGELIST, {"q": "gildong"}).content.decode()
-    assert "MEM0000000000001" not in staff.get(CHANGELIST, {"q": "nobody"}).content.decode()
+def test_search_finds_an_exact_member_id_only(staff: Client, account: CoolSMSAccount) -> None:
+    assert "MEM0000000000001" in staff.get(CHANGELIST, {"q": "MEM0000000000001 "}).content.decode()
+    assert "MEM0000000000001" not in staff.get(CHANGELIST, {"q": "0000000001"}).content.decode()
+
+
+def test_search_finds_the_beginning_of_a_username(staff: Client, account: CoolSMSAccount) -> None:
+    assert "MEM0000000000001" in staff.get(CHANGELIST, {"q": "ali"}).content.decode()
+    for elsewhere in ("lice", "gildong"):
+        page = staff.get(CHANGELIST, {"q": elsewhere}).content.decode()
+        assert "MEM0000000000001" not in page, elsewhere
+    assert "the beginning of a username" in staff.get(CHANGELIST).content.decode()
+
+
+def test_filter_by_status(staff: Client, account: CoolSMSAccount) -> None:
     page = staff.get(CHANGELIST, {"status__exact": "needs_reconnect"}).content.decode()
     assert "MEM0000000000001" not in page
+    page = staff.get(CHANGELIST, {"status__exact": "active"}).content.decode()
+    assert "MEM0000000000001" in page
+
+
+def test_the_list_reads_the_same_queries_for_one_row_and_many(staff: Client) -> None:
+    make_connections(1, prefix="one")
+    one = queries_of(staff.get, CHANGELIST)
+    make_connections(60, prefix="many")
+    many = queries_of(staff.get, CHANGELIST)
+    assert len(one) == len(many)
+
+
+def test_a_filtered_list_counts_only_its_own_rows(staff: Client) -> None:
+    make_connections(20)
+    for params in ({"status__exact": "active"}, {"q": "user00000"}):
+        sql = queries_of(staff.get, CHANGELIST, params)
+        counts = [query for query in sql if "COUNT(" in query.upper()]
+        assert len(counts) == 1 and "WHERE" in counts[0].upper(), counts
+
+
+def test_the_list_has_no_date_hierarchy(staff: Client, account: CoolSMSAccount) -> None:
+    sql = queries_of(staff.get, CHANGELIST)
+    assert not [query for query in sql if "MIN(" in query.upper() or "MAX(" in query.upper()]
+    assert 'class="xfull"' not in staff.get(CHANGELIST).content.decode()
 
 
 def test_sc22_admin_pages_never_show_a_token(staff: Client, account: CoolSMSAccount) -> None:
@@ -76,28 +130,94 @@ def test_change_page_survives_a_token_no_key_opens(
     assert "cannot be decrypted" in page.content.decode()
 
 
-def test_saving_the_change_form_keeps_the_tokens(staff: Client, account: CoolSMSAccount) -> None:
-    response = staff.post(f"{CHANGELIST}{account.pk}/change/", {})
-    assert response.status_code == 302
+def test_the_connection_page_is_read_only_without_save_buttons(
+    staff: Client, account: CoolSMSAccount
+) -> None:
+    page = staff.get(f"{CHANGELIST}{account.pk}/change/").content.decode()
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert "View CoolSMS account" in page
+    assert f"{CHANGELIST}{account.pk}/delete/" in page  # disconnecting stays possible
+
+
+def test_titles_name_the_user_by_username(staff: Client, account: CoolSMSAccount) -> None:
+    for url in (f"{CHANGELIST}{account.pk}/change/", f"{CHANGELIST}{account.pk}/delete/"):
+        page = staff.get(url).content.decode()
+        assert "CoolSMS MEM0000000000001 of alice" in page, url
+        assert f"of user {account.user_id}" not in page
+
+
+def test_posting_the_connection_page_changes_nothing(
+    staff: Client, account: CoolSMSAccount
+) -> None:
+    response = staff.post(f"{CHANGELIST}{account.pk}/change/", {"scopes": "changed"})
+    assert response.status_code == 403
     account.refresh_from_db()
-    assert account.access_token == ACCESS_TOKEN
-    assert account.refresh_token == REFRESH_TOKEN
+    assert account.scopes == "users:read cash:read"
+    assert (account.access_token, account.refresh_token) == (ACCESS_TOKEN, REFRESH_TOKEN)
+
+
+def test_staff_who_may_change_connections_may_refresh_them(
+    django_user_model: Any, account: CoolSMSAccount
+) -> None:
+    staff_user = django_user_model.objects.create_user(
+        username="operator", password=PASSWORD, is_staff=True
+    )
+    client = Client()
+    client.force_login(staff_user)
+    staff_user.user_permissions.add(Permission.objects.get(codename="view_coolsmsaccount"))
+    options = client.get(CHANGELIST).content.decode()
+    assert "Refresh tokens of selected" not in options
+    staff_user.user_permissions.add(Permission.objects.get(codename="change_coolsmsaccount"))
+    assert "Refresh tokens of selected" in client.get(CHANGELIST).content.decode()
 
 
 def test_accounts_cannot_be_added_by_hand(staff: Client) -> None:
     assert staff.get(f"{CHANGELIST}add/").status_code == 403
 
 
-def test_disconnect_action_deletes_and_signals(staff: Client, account: CoolSMSAccount) -> None:
+def test_the_list_offers_one_disconnect_action(staff: Client, account: CoolSMSAccount) -> None:
+    page = staff.get(CHANGELIST).content.decode()
+    assert page.count("Disconnect selected CoolSMS accounts") == 1
+    assert "Delete selected" not in page
+
+
+def test_disconnect_asks_for_confirmation_first(staff: Client, account: CoolSMSAccount) -> None:
     with captured(signals.account_disconnected) as received:
-        response = staff.post(
-            CHANGELIST,
-            {"action": "disconnect_selected", "_selected_action": [account.pk]},
-            follow=True,
-        )
-    assert "1 CoolSMS account disconnected." in response.content.decode()
+        response = disconnect(staff, [account.pk], confirmed=False)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Are you sure" in page and "CoolSMS MEM0000000000001 of alice" in page
+    assert received == [] and CoolSMSAccount.objects.filter(pk=account.pk).exists()
+
+
+def test_disconnect_after_confirmation_deletes_and_signals(
+    staff: Client, account: CoolSMSAccount
+) -> None:
+    with captured(signals.account_disconnected) as received:
+        response = disconnect(staff, [account.pk], confirmed=True)
+    assert response.status_code == 302
+    page = staff.get(response["Location"]).content.decode()
+    assert "Successfully deleted 1 CoolSMS account." in page
     assert not CoolSMSAccount.objects.exists()
-    assert [kwargs["member_id"] for kwargs in received] == ["MEM0000000000001"]
+    assert [(kwargs["user"].username, kwargs["member_id"]) for kwargs in received] == [
+        ("alice", "MEM0000000000001")
+    ]
+    assert received[0]["request"] is not None
+
+
+def test_disconnect_runs_the_same_queries_for_one_row_and_many(staff: Client) -> None:
+    make_connections(81)
+    pks = list(CoolSMSAccount.objects.order_by("pk").values_list("pk", flat=True))
+    counted = {}
+    for label, chosen in (("one", pks[:1]), ("many", pks[1:])):
+        for confirmed in (False, True):
+            with captured(signals.account_disconnected) as received:
+                sql = queries_of(disconnect, staff, chosen, confirmed=confirmed)
+            counted[label, confirmed] = len(sql)
+        assert len(received) == len(chosen)
+    assert counted["one", False] == counted["many", False]
+    assert counted["one", True] == counted["many", True]
+    assert not CoolSMSAccount.objects.exists()
 
 
 def test_deleting_from_the_admin_also_signals(staff: Client, account: CoolSMSAccount) -> None:
@@ -105,3 +225,56 @@ def test_deleting_from_the_admin_also_signals(staff: Client, account: CoolSMSAcc
         staff.post(f"{CHANGELIST}{account.pk}/delete/", {"post": "yes"})
     assert [kwargs["member_id"] for kwargs in received] == ["MEM0000000000001"]
     assert not CoolSMSAccount.objects.exists()
+
+
+@pytest.mark.parametrize("count", [1, 50])
+def test_disconnect_all_reads_once_and_deletes_once(count: int) -> None:
+    make_connections(count + 3)
+    pks = list(CoolSMSAccount.objects.order_by("pk").values_list("pk", flat=True)[:count])
+    chosen = CoolSMSAccount.objects.filter(pk__in=pks)
+    wanted = set(chosen.values_list("user__username", "member_id"))
+    with (
+        captured(signals.account_disconnected) as received,
+        CaptureQueriesContext(connection) as context,
+    ):
+        assert accounts.disconnect_all(chosen) == count
+    statements = [query["sql"].split()[0].upper() for query in context.captured_queries]
+    assert [s for s in statements if s in ("SELECT", "DELETE")] == ["SELECT", "DELETE"]
+    assert {(kwargs["user"].username, kwargs["member_id"]) for kwargs in received} == wanted
+    assert len(received) == count
+    assert CoolSMSAccount.objects.count() == 3
+
+
+def admin_queryset(rf: Any, admin_user: AbstractBaseUser, **params: str) -> Any:
+    """Return the queryset of the list's first page, as the admin builds it for ``params``."""
+    from django.contrib import admin
+
+    request = rf.get(CHANGELIST, params)
+    request.user = admin_user
+    changelist = admin.site.get_model_admin(CoolSMSAccount).get_changelist_instance(request)
+    return changelist.queryset[: changelist.list_per_page]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize(
+    ("params", "index"),
+    [
+        ({}, "coolsms_connected_idx"),
+        ({"status__exact": "needs_reconnect"}, "coolsms_status_idx"),
+        ({"q": "MEM-user-0000042"}, "coolsms_oauth_coolsmsaccount_member_id_"),
+        ({"q": "user00004"}, "auth_user_username_"),
+    ],
+)
+def test_the_list_and_its_searches_read_an_index(
+    rf: Any, admin_user: AbstractBaseUser, params: dict[str, str], index: str
+) -> None:
+    make_connections(2000)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE coolsms_oauth_coolsmsaccount")
+        cursor.execute("ANALYZE auth_user")
+        # At this size a sequential scan is cheaper; forbid it, so the plan shows whether an
+        # index can answer the query at all (a substring search, for one, cannot).
+        cursor.execute("SET LOCAL enable_seqscan = off")
+    plan = admin_queryset(rf, admin_user, **params).explain()
+    assert re.search(rf"(using|on) {index}", plan), plan
+    assert "Seq Scan on coolsms_oauth_coolsmsaccount" not in plan, plan
