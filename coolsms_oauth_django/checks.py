@@ -5,12 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
-from django.core.checks import CheckMessage, Error, Warning, register
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import NoReverseMatch, reverse
 
 from .conf import SETTING_NAME, collect_problems, raw_settings
 from .exceptions import ConfigurationError
 
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
+#: The line a site's URLconf needs; the connect button and every page of the app use it.
+URL_INCLUDE = 'path("coolsms/", include("coolsms_oauth_django.urls"))'
 
 
 @register()
@@ -45,6 +48,28 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
                 "coolsms_oauth_django needs Django's session middleware.",
                 hint=f"Add '{SESSION_MIDDLEWARE}' to MIDDLEWARE.",
                 id="coolsms_oauth.E005",
+            )
+        ]
+    return []
+
+
+@register(Tags.urls)
+def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Require the app's URLs under their ``coolsms_oauth`` namespace in the site's URLconf."""
+    root = getattr(settings, "ROOT_URLCONF", None)
+    if not root:
+        return []  # Django itself reports a project without a URLconf, where it matters.
+    try:
+        reverse("coolsms_oauth:connect", urlconf=root)
+    except NoReverseMatch:
+        return [
+            Error(
+                f"The URLconf {root!r} does not include coolsms_oauth_django's URLs, so the "
+                "connect button and the app's pages fail with 'coolsms_oauth' is not a "
+                "registered namespace.",
+                hint=f"Add {URL_INCLUDE} to urlpatterns in {root!r} "
+                "(from django.urls import include, path).",
+                id="coolsms_oauth.E010",
             )
         ]
     return []

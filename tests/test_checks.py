@@ -7,10 +7,17 @@ from typing import Any
 import pytest
 from django.core.checks import Error, Warning
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management import call_command
+from django.core.management.base import SystemCheckError
+from django.http import HttpResponse
+from django.urls import path
 
-from coolsms_oauth_django.checks import check_middleware, check_settings
+from coolsms_oauth_django.checks import check_middleware, check_settings, check_urls
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.exceptions import ConfigurationError
+
+#: This module is also a site's URLconf that forgot the app's URLs.
+urlpatterns = [path("", lambda request: HttpResponse("home"))]
 
 
 def ids(settings: Any, **overrides: Any) -> list[str]:
@@ -97,3 +104,25 @@ def test_defaults(settings: Any) -> None:
     assert config.use_pkce is False
     assert (config.state_ttl, config.access_token_lifetime, config.timeout) == (600, 86400, 10)
     assert config.issuer == "https://api.coolsms.co.kr"
+
+
+def test_a_urlconf_without_the_app_urls_fails_the_check_naming_the_line_to_add(
+    settings: Any,
+) -> None:
+    settings.ROOT_URLCONF = __name__
+    [message] = check_urls()
+    assert isinstance(message, Error) and message.id == "coolsms_oauth.E010"
+    assert 'path("coolsms/", include("coolsms_oauth_django.urls"))' in message.hint
+    assert repr(__name__) in message.hint
+
+
+def test_manage_py_check_stops_at_a_missing_url_include(settings: Any) -> None:
+    settings.ROOT_URLCONF = __name__
+    with pytest.raises(SystemCheckError, match=r"coolsms_oauth\.E010"):
+        call_command("check")
+
+
+def test_a_urlconf_that_includes_the_app_urls_passes(settings: Any) -> None:
+    assert settings.ROOT_URLCONF == "tests.urls"
+    assert check_urls() == []
+    call_command("check")  # and the whole check passes with it

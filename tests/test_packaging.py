@@ -160,12 +160,16 @@ def test_an_installed_wheel_is_a_working_app(wheel: Path, tmp_path: Path) -> Non
         " 'django.contrib.sessions', 'coolsms_oauth_django']\n"
         "MIDDLEWARE = ['django.contrib.sessions.middleware.SessionMiddleware']\n"
         "DATABASES = {'default': {'ENGINE': 'django.db.backends.sqlite3', 'NAME': ':memory:'}}\n"
-        "ROOT_URLCONF = 'coolsms_oauth_django.urls'\n"
+        "ROOT_URLCONF = 'site_urls'\n"
         "USE_TZ = True\n"
         "TEMPLATES = [{'BACKEND': 'django.template.backends.django.DjangoTemplates',"
         " 'APP_DIRS': True}]\n"
         "COOLSMS_OAUTH = {'CLIENT_ID': 'id', 'CLIENT_SECRET': 'secret',"
         " 'ENCRYPTION_KEYS': ['6dS6IdHVsELaB1OkiLC0jHC3jxfbYlyFsUHwJ1rfB5E=']}\n"
+    )
+    (tmp_path / "site_urls.py").write_text(
+        "from django.urls import include, path\n"
+        "urlpatterns = [path('coolsms/', include('coolsms_oauth_django.urls'))]\n"
     )
     script = (
         "import django, coolsms_oauth_django as p; django.setup();"
