@@ -1,5 +1,9 @@
-"""Saving and deleting connections: the only code that writes a :class:`CoolSMSAccount`
-after the connect flow or a disconnect."""
+"""The connection row's owner: every read and write of a :class:`CoolSMSAccount`.
+
+The session reads a :class:`ConnectionRow` (by user, or by the row's primary key where the
+refresh writes), the refresh locks and saves the row through here, and the connect flow and
+a disconnect save and delete it. Whether a token is due is :func:`.models.token_is_due`.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ from django.http import HttpRequest
 
 from . import clock, signals
 from .exceptions import AccountAlreadyLinked
-from .models import CoolSMSAccount
+from .models import CoolSMSAccount, token_is_due
 from .oauth import TokenSet
 
 #: Profile keys CoolSMS documents for ``/users/v1/member``, and the fields they fill.
@@ -137,6 +141,15 @@ class ConnectionRow(NamedTuple):
     access_token: str
     expires_at: datetime
 
+    @property
+    def is_active(self) -> bool:
+        """Return whether the connection can be used without the user connecting again."""
+        return self.status == CoolSMSAccount.ACTIVE
+
+    def is_due(self, leeway: float) -> bool:
+        """Return whether the access token expires within ``leeway`` seconds."""
+        return token_is_due(self.expires_at, leeway)
+
 
 #: The columns of a :class:`ConnectionRow`, in order.
 CONNECTION_ROW_FIELDS = ConnectionRow._fields
@@ -149,5 +162,16 @@ def connection_row(user_pk: Any) -> ConnectionRow | None:
     """
     found = (
         CoolSMSAccount.objects.filter(user_id=user_pk).values_list(*CONNECTION_ROW_FIELDS).first()
+    )
+    return None if found is None else ConnectionRow(*found)
+
+
+def account_row(account_pk: int, *, using: str) -> ConnectionRow | None:
+    """Return the connection row with primary key ``account_pk`` on database ``using``."""
+    found = (
+        CoolSMSAccount.objects.using(using)
+        .filter(pk=account_pk)
+        .values_list(*CONNECTION_ROW_FIELDS)
+        .first()
     )
     return None if found is None else ConnectionRow(*found)

@@ -31,6 +31,14 @@ TOKEN_FIELDS = ("access_token", "refresh_token")
 MAX_ERROR_LENGTH = 2000
 
 
+def token_is_due(expires_at: datetime, leeway: float) -> bool:
+    """Return whether a token expiring at ``expires_at`` is due: within ``leeway`` seconds.
+
+    The one rule for "refresh first": the session, the refresh and the model all ask it.
+    """
+    return expires_at <= clock.now() + timedelta(seconds=leeway)
+
+
 class CoolSMSAccount(models.Model):
     """A user's CoolSMS connection: encrypted tokens and the non-secret profile."""
 
@@ -110,7 +118,7 @@ class CoolSMSAccount(models.Model):
 
     def expires_within(self, seconds: float) -> bool:
         """Return whether the access token expires within ``seconds`` from now."""
-        return self.expires_at <= clock.now() + timedelta(seconds=seconds)
+        return token_is_due(self.expires_at, seconds)
 
     def apply_tokens(self, tokens: TokenSet, *, now: datetime) -> None:
         """Store a token response; keep the old refresh token when none came."""

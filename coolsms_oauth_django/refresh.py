@@ -21,13 +21,13 @@ import time
 import weakref
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import partial
 
 import requests
 from django.db import connections, router, transaction
 
-from . import clock, oauth, signals
+from . import accounts, clock, oauth, signals
 from .conf import AppSettings, app_settings
 from .exceptions import (
     InvalidGrant,
@@ -107,15 +107,14 @@ def token_and_expiry(account_id: int, *, sleep: Sleep | None = None) -> tuple[st
     # Read where refreshes write: a replica could still hold a token just rotated away. On
     # SQLite the read also waits for a refresh of this account running in another thread.
     with local_lock(account_id, using):
-        row = _token_row(account_id, using)
+        row = accounts.account_row(account_id, using=using)
     if row is None:
         raise NotConnected(GONE)
-    token, expires_at, status = row
-    if status != CoolSMSAccount.ACTIVE:
+    if not row.is_active:
         raise ReconnectRequired(RECONNECT)
-    if expires_at <= clock.now() + timedelta(seconds=config.refresh_leeway):
+    if row.is_due(config.refresh_leeway):
         return refresh_account(account_id, sleep=sleep), None
-    return token, expires_at
+    return row.access_token, row.expires_at
 
 
 def refresh_account(
@@ -219,25 +218,13 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
 
 def _token_saved_meanwhile(account: CoolSMSAccount, using: str) -> str | None:
     """Return a fresh access token another worker saved while ours was refused, if any."""
-    row = _token_row(account.pk, using)
+    row = accounts.account_row(account.pk, using=using)
     if row is None:
         return None
-    token, expires_at, status = row
-    changed = token != account.access_token
-    if status == CoolSMSAccount.ACTIVE and changed and expires_at > clock.now():
-        return str(token)
+    changed = row.access_token != account.access_token
+    if row.is_active and changed and not row.is_due(0):
+        return row.access_token
     return None
-
-
-def _token_row(account_id: int, using: str) -> tuple[str, datetime, str] | None:
-    """Read the account's access token, expiry and status (``None``: no such account)."""
-    row: tuple[str, datetime, str] | None = (
-        CoolSMSAccount.objects.using(using)
-        .filter(pk=account_id)
-        .values_list("access_token", "expires_at", "status")
-        .first()
-    )
-    return row
 
 
 def _mark_needs_reconnect(account: CoolSMSAccount, error: TokenError, using: str) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -24,12 +24,12 @@ import requests
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.auth.models import AnonymousUser
 
-from . import clock, endpoints, oauth, refresh
+from . import endpoints, oauth, refresh
 from .accounts import connection_row
 from .conf import app_settings
 from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
 from .http import USER_AGENT, api_adapter
-from .models import CoolSMSAccount
+from .models import CoolSMSAccount, token_is_due
 
 __all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
 
@@ -93,7 +93,8 @@ class CoolSMSSession(requests.Session):
         self.profile_path: str = config.profile_path
         #: How refresh retries wait; tests pass a function that does not.
         self.sleep = sleep
-        self.leeway = timedelta(seconds=config.refresh_leeway)
+        #: Seconds before expiry when the token is due for a refresh.
+        self.leeway: float = config.refresh_leeway
         self.headers["User-Agent"] = USER_AGENT
         self.headers["Accept"] = "application/json"
         self.auth = CoolSMSBearerAuth(self)
@@ -116,7 +117,7 @@ class CoolSMSSession(requests.Session):
         if (
             self._token is not None
             and self._token_expires is not None
-            and self._token_expires > clock.now() + self.leeway
+            and not token_is_due(self._token_expires, self.leeway)
         ):
             return self._token
         token, expires_at = refresh.token_and_expiry(self.account_id, sleep=self.sleep)
@@ -227,10 +228,9 @@ def get_coolsms_session(
     row = connection_row(user.pk)
     if row is None:
         raise NotConnected("This user has not connected a CoolSMS account.")
-    account_id, status, token, expires_at = row
-    if status != CoolSMSAccount.ACTIVE:
+    if not row.is_active:
         raise ReconnectRequired("This user's CoolSMS connection must be connected again.")
-    session = CoolSMSSession(account_id, sleep=sleep)
+    session = CoolSMSSession(row.pk, sleep=sleep)
     # One query for the session and its first request.
-    session.remember_token(token, expires_at)
+    session.remember_token(row.access_token, row.expires_at)
     return session

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
 
-from coolsms_oauth_django import accounts
+from coolsms_oauth_django import accounts, clock, refresh
 from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import get_coolsms_session
@@ -77,3 +78,33 @@ def test_get_coolsms_session_sees_a_change_made_after_an_earlier_read() -> None:
     account.save(update_fields=["access_token"])
     session = get_coolsms_session(account.user)
     assert (session._token, session._token_expires) == ("access-2", later)
+
+
+@pytest.mark.parametrize(("expires_in", "due"), [(60, True), (61, False)])
+def test_the_session_the_refresh_and_the_model_agree_on_when_a_token_is_due(
+    monkeypatch: pytest.MonkeyPatch, expires_in: int, due: bool
+) -> None:
+    account = make_account(make_user(), access="access-kept")
+    frozen = clock.now()
+    monkeypatch.setattr(clock, "now", lambda: frozen)
+    CoolSMSAccount.objects.filter(pk=account.pk).update(
+        expires_at=frozen + timedelta(seconds=expires_in)
+    )
+    account.refresh_from_db()
+    row = accounts.account_row(account.pk, using="default")
+    assert row is not None
+    leeway = 60  # REFRESH_LEEWAY's default: due when it expires within a minute
+    assert row.is_due(leeway) is due
+    assert account.expires_within(leeway) is due
+    asked: list[int] = []
+
+    def database_read(account_pk: int, **kwargs: Any) -> tuple[str, None]:
+        asked.append(account_pk)
+        return "access-refreshed", None
+
+    monkeypatch.setattr(refresh, "token_and_expiry", database_read)
+    session = get_coolsms_session(account.user)
+    assert session.leeway == leeway
+    expected = "access-refreshed" if due else "access-kept"
+    assert session.usable_token() == expected
+    assert asked == ([account.pk] if due else [])
