@@ -7,8 +7,8 @@ a disconnect save and delete it. Whether a token is due is :func:`.models.token_
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -18,7 +18,7 @@ from django.http import HttpRequest
 
 from . import clock, signals
 from .exceptions import AccountAlreadyLinked
-from .models import CoolSMSAccount, token_is_due
+from .models import MAX_ERROR_LENGTH, CoolSMSAccount, token_is_due
 from .oauth import TokenSet
 
 #: Profile keys CoolSMS documents for ``/users/v1/member``, and the fields they fill.
@@ -175,3 +175,50 @@ def account_row(account_pk: int, *, using: str) -> ConnectionRow | None:
         .first()
     )
     return None if found is None else ConnectionRow(*found)
+
+
+def locked_account(account_pk: int, *, using: str) -> CoolSMSAccount | None:
+    """Return the connection with its row locked until the transaction ends (``None``: gone).
+
+    ``SELECT ... FOR UPDATE`` on databases that have it; call inside ``transaction.atomic``.
+    """
+    return CoolSMSAccount.objects.using(using).select_for_update().filter(pk=account_pk).first()
+
+
+def save_refreshed(account: CoolSMSAccount, tokens: TokenSet) -> None:
+    """Store a refresh's token response on ``account`` (keeping the old refresh token when
+    none came), on the database it was read from."""
+    account.apply_tokens(tokens, now=clock.now())
+    account.save()
+
+
+def mark_needs_reconnect(account: CoolSMSAccount, message: str, *, using: str) -> None:
+    """Flag the connection as needing the user to connect again; its tokens stay untouched."""
+    now = clock.now()
+    account.status = CoolSMSAccount.NEEDS_RECONNECT
+    account.record_error(message, now=now)
+    CoolSMSAccount.objects.using(using).filter(pk=account.pk).update(
+        status=account.status,
+        last_error=account.last_error,
+        last_error_at=now,
+        updated_at=now,
+    )
+
+
+def record_error(account_pk: int, message: str, *, using: str | None = None) -> None:
+    """Record a failure on the row without touching its tokens or status."""
+    now = clock.now()
+    CoolSMSAccount.objects.using(using).filter(pk=account_pk).update(
+        last_error=message[:MAX_ERROR_LENGTH], last_error_at=now, updated_at=now
+    )
+
+
+def due_account_pks(leeway: float) -> Iterator[int]:
+    """Yield, by primary key, the active connections whose token is due within ``leeway``.
+
+    :func:`.models.token_is_due` as a filter: the expiry is at most ``leeway`` seconds away.
+    """
+    deadline = clock.now() + timedelta(seconds=leeway)
+    due = CoolSMSAccount.objects.filter(status=CoolSMSAccount.ACTIVE, expires_at__lte=deadline)
+    pks: Iterator[int] = due.order_by("pk").values_list("pk", flat=True).iterator()
+    return pks

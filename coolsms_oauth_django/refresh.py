@@ -37,7 +37,7 @@ from .exceptions import (
     TokenRefreshError,
 )
 from .http import create_session
-from .models import MAX_ERROR_LENGTH, CoolSMSAccount
+from .models import CoolSMSAccount
 
 Sleep = Callable[[float], None]
 
@@ -153,7 +153,7 @@ def refresh_account(
             except TokenRefreshError as err:
                 failures += 1
                 if failures == attempts:
-                    _remember_error(account_id, str(err))
+                    accounts.record_error(account_id, str(err))
                     raise TokenRefreshError(
                         f"Refreshing the CoolSMS token failed {attempts} times; try again later.",
                         status=err.status,
@@ -169,9 +169,7 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
     """Lock the row, decide again, refresh at most once; return the token to use."""
     using = _database_for_write()
     with local_lock(account_id, using), transaction.atomic(using=using):
-        locked = (
-            CoolSMSAccount.objects.using(using).select_for_update().filter(pk=account_id).first()
-        )
+        locked = accounts.locked_account(account_id, using=using)
         if locked is None:
             raise NotConnected(GONE)
         if not locked.is_active:
@@ -192,8 +190,7 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
             except TokenError as err:
                 failure = err
             else:
-                locked.apply_tokens(tokens, now=clock.now())
-                locked.save()
+                accounts.save_refreshed(locked, tokens)
                 transaction.on_commit(
                     partial(signals.token_refreshed.send, sender=CoolSMSAccount, account=locked),
                     using=using,
@@ -212,7 +209,7 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
     if not isinstance(failure, TokenRefreshError):
         # Neither passing nor the grant's fault (a wrong client secret, say): connecting again
         # would not help, so the connection keeps its status and only the error is recorded.
-        _remember_error(account_id, str(failure), using=using)
+        accounts.record_error(account_id, str(failure), using=using)
     raise failure
 
 
@@ -229,24 +226,8 @@ def _token_saved_meanwhile(account: CoolSMSAccount, using: str) -> str | None:
 
 def _mark_needs_reconnect(account: CoolSMSAccount, error: TokenError, using: str) -> None:
     """Flag the connection (tokens untouched) and send ``refresh_failed`` after the commit."""
-    now = clock.now()
-    account.status = CoolSMSAccount.NEEDS_RECONNECT
-    account.record_error(str(error), now=now)
-    CoolSMSAccount.objects.using(using).filter(pk=account.pk).update(
-        status=account.status,
-        last_error=account.last_error,
-        last_error_at=now,
-        updated_at=now,
-    )
+    accounts.mark_needs_reconnect(account, str(error), using=using)
     transaction.on_commit(
         partial(signals.refresh_failed.send, sender=CoolSMSAccount, account=account, error=error),
         using=using,
-    )
-
-
-def _remember_error(account_id: int, message: str, *, using: str | None = None) -> None:
-    """Record a failure on the row without touching its tokens."""
-    now = clock.now()
-    CoolSMSAccount.objects.using(using or _database_for_write()).filter(pk=account_id).update(
-        last_error=message[:MAX_ERROR_LENGTH], last_error_at=now, updated_at=now
     )

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from coolsms_oauth_django import clock, refresh
+from coolsms_oauth_django import accounts, refresh
 from coolsms_oauth_django.exceptions import CoolSMSOAuthError, ReconnectRequired
-from coolsms_oauth_django.models import CoolSMSAccount
 
 DEFAULT_WINDOW = 3600
 
@@ -31,14 +29,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         window: int = options["expiring_within"]
-        deadline = clock.now() + timedelta(seconds=window)
-        candidates = (
-            CoolSMSAccount.objects.filter(status=CoolSMSAccount.ACTIVE, expires_at__lte=deadline)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
         refreshed = reconnect = failed = 0
-        for account_id in candidates.iterator():
+        for account_id in accounts.due_account_pks(window):
             try:
                 # The window is the leeway: a token another worker refreshed meanwhile is kept.
                 refresh.refresh_account(account_id, leeway=window)
