@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from ..endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME
+from .guard import exposure_warning
 from .provider import Sandbox
 
 DEFAULT_PORT = 8765
@@ -56,6 +57,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="register a redirect URI (repeatable); without one, any localhost URI is allowed",
     )
     parser.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        help="also answer requests for this host name (repeatable; * for any); the bound "
+        "host, localhost, 127.0.0.1 and ::1 are always answered",
+    )
+    parser.add_argument(
         "--verbose", action="store_true", help="log each request's method, path and status"
     )
 
@@ -69,6 +78,7 @@ def build_sandbox(options: dict[str, Any]) -> Sandbox:
         rotate_refresh_tokens=options["rotate_refresh_tokens"],
         access_token_ttl=options["access_token_ttl"],
         redirect_uris=options["redirect_uris"],
+        allowed_hosts=options["allowed_hosts"],
         verbose=options["verbose"],
     )
 
@@ -112,13 +122,27 @@ def install_stop_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def serve(sandbox: Sandbox, out: Writer, stop: threading.Event | None = None) -> None:
-    """Start ``sandbox``, print its banner to ``out`` and serve until ``stop`` is set."""
+def serve(
+    sandbox: Sandbox,
+    out: Writer,
+    stop: threading.Event | None = None,
+    *,
+    err: Writer | None = None,
+) -> None:
+    """Start ``sandbox``, print its banner to ``out`` and serve until ``stop`` is set.
+
+    Listening beyond loopback, it first prints a warning to ``err`` (standard error).
+    """
     if stop is None:
         stop = threading.Event()
         install_stop_signals(stop)
     sandbox.start()
     try:
+        warning = exposure_warning(sandbox.address or "", sandbox.base_url)
+        if warning:
+            err = err if err is not None else sys.stderr
+            err.write(warning)
+            err.flush()
         out.write(describe(sandbox))
         out.flush()
         stop.wait()
@@ -138,5 +162,5 @@ def main(argv: Sequence[str] | None = None, *, stop: threading.Event | None = No
         sandbox = build_sandbox(options)
     except ValueError as err:
         parser.error(str(err))
-    serve(sandbox, sys.stdout, stop)
+    serve(sandbox, sys.stdout, stop, err=sys.stderr)
     return 0

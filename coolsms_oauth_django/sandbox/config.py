@@ -38,6 +38,8 @@ class SandboxConfig:
     rotate_refresh_tokens: bool = False
     access_token_ttl: int = DOCUMENTED_ACCESS_TOKEN_LIFETIME
     include_expires_in: bool = False
+    #: ``Host`` names answered besides the bound host and loopback (see :mod:`.guard`).
+    allowed_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         for uri in self.redirect_uris or ():

@@ -1,4 +1,8 @@
-"""``/_sandbox/``: the control and inspection calls, over HTTP for other processes."""
+"""``/_sandbox/``: the control and inspection calls, over HTTP for other processes.
+
+Only a test or a script may make them: :func:`.guard.check_control_call` refuses what a web
+page could send.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from typing import Any
 
 from .errors import SandboxError, validation_error
 from .faults import make_fault
+from .guard import check_control_call
 from .state import SandboxState
 from .web import Request, Response, json_response, method_not_allowed
 
@@ -60,6 +65,7 @@ def _clear_faults(state: SandboxState) -> dict[str, Any]:
 
 def handle_control(request: Request, state: SandboxState) -> Response:
     """Answer a control or inspection call."""
+    check_control_call(request)
     name = request.path[len(CONTROL_PREFIX) :]
     method = request.method
     answer: Any

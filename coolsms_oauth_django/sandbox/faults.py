@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
+
+#: A fault's Content-Type: one line of printable ASCII, so it cannot add headers of its own.
+_CONTENT_TYPE = re.compile(r"[!-~][ -~]*")
 
 
 @dataclass
@@ -45,6 +49,8 @@ class FaultPlan:
             raise ValueError("status must be an HTTP status code")
         if fault.delay < 0:
             raise ValueError("delay must not be negative")
+        if not _CONTENT_TYPE.fullmatch(fault.content_type):
+            raise ValueError("content_type must be one line of printable ASCII")
         self._faults.append(fault)
 
     def clear(self) -> None:

@@ -32,11 +32,14 @@ class Sandbox:
         redirect_uris: list[str] | None = None,
         users: list[SandboxUser] | None = None,
         include_expires_in: bool = False,
+        allowed_hosts: list[str] | None = None,
         clock: Callable[[], float] = time.time,
         verbose: bool = False,
     ) -> None:
         self.host = host
         self.port = port
+        #: The IP address the server listens on, once started.
+        self.address: str | None = None
         self.verbose = verbose
         #: Where the sandbox reads the time; tests may replace it to skip ahead.
         self.clock = clock
@@ -48,6 +51,7 @@ class Sandbox:
             rotate_refresh_tokens=rotate_refresh_tokens,
             access_token_ttl=access_token_ttl,
             include_expires_in=include_expires_in,
+            allowed_hosts=tuple(allowed_hosts or ()),
         )
         self._state = SandboxState(
             self.config, users if users is not None else default_users(), self._now
@@ -66,6 +70,7 @@ class Sandbox:
             raise RuntimeError("the sandbox is already running")
         server = SandboxHTTPServer((self.host, self.port), self._state, verbose=self.verbose)
         self.port = server.server_address[1]
+        self.address = str(server.server_address[0])
         server.base_url = self.base_url
         thread = threading.Thread(
             target=server.serve_forever,

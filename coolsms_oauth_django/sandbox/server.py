@@ -17,6 +17,7 @@ from .authorize import handle_authorize
 from .control import CONTROL_PREFIX, handle_control
 from .errors import SandboxError
 from .faults import Fault
+from .guard import allowed_host_names, check_host
 from .pages import index_page
 from .redact import redact_body, redact_headers, redact_query
 from .state import SandboxState
@@ -79,6 +80,8 @@ class SandboxHTTPServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.state = state
         self.verbose = verbose
+        #: The ``Host`` names the server answers to (see :mod:`.guard`).
+        self.allowed_hosts = allowed_host_names(address[0], state.config.allowed_hosts)
         self.base_url = ""
         self.stopping = threading.Event()
         self._connections: set[socket.socket] = set()
@@ -161,6 +164,11 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             headers={name.lower(): value for name, value in self.headers.items()},
             body=body,
         )
+        try:
+            check_host(request, self.server.allowed_hosts)
+        except SandboxError as err:
+            self._send(error_response(err))
+            return
         state = self.server.state
         if not request.path.startswith(CONTROL_PREFIX):
             fault = self._observe(request, state)

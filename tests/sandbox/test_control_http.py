@@ -11,7 +11,9 @@ MEMBER = "/users/v1/member"
 
 
 def control(sandbox, http: requests.Session, method: str, name: str, **json) -> requests.Response:
-    return http.request(method, f"{sandbox.base_url}/_sandbox/{name}", json=json or None)
+    """Make a control call as a script does: a POST sends a JSON object, even an empty one."""
+    body = json if method == "POST" else None
+    return http.request(method, f"{sandbox.base_url}/_sandbox/{name}", json=body)
 
 
 def test_revoke_over_http_destroys_every_grant(auto_sandbox, http):

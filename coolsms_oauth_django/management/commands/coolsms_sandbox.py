@@ -29,4 +29,4 @@ class Command(BaseCommand):
             sandbox = cli.build_sandbox(options)
         except ValueError as err:
             raise CommandError(str(err)) from err
-        cli.serve(sandbox, self.stdout)
+        cli.serve(sandbox, self.stdout, err=self.stderr)
