@@ -54,3 +54,12 @@ def code_challenge(verifier: str) -> str:
     """Return the PKCE S256 code challenge of ``verifier`` (RFC 7636 section 4.2)."""
     digest = hashlib.sha256(verifier.encode("ascii")).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+# The messaging API (scopes in brackets).
+SEND_MANY_PATH = "/messages/v4/send-many/detail"  # message:write
+GROUPS_PATH = "/messages/v4/groups"  # message:read; /{groupId}, /{groupId}/schedule
+MESSAGE_LIST_PATH = "/messages/v4/list"  # message:read
+ACTIVE_SENDER_NUMBERS_PATH = "/senderid/v1/numbers/active"  # senderid:read
+SENDER_NUMBERS_PATH = "/senderid/v1/numbers"  # senderid:read
+STORAGE_FILES_PATH = "/storage/v1/files"  # storage:write

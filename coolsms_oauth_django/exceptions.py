@@ -8,6 +8,8 @@ are :class:`~django.core.exceptions.ImproperlyConfigured`, a tampered callback i
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 
 
@@ -80,3 +82,21 @@ class CoolSMSAPIError(CoolSMSOAuthError):
         self.status = status
         self.error_code = error_code
         self.error_message = error_message
+
+
+class MessagesRejected(CoolSMSAPIError):
+    """CoolSMS answered a send but registered none of its messages.
+
+    ``failed`` holds CoolSMS's ``failedMessageList`` entries (``to``, ``statusCode``,
+    ``statusMessage``, ...); ``answers`` holds the answers it came in.
+    """
+
+    def __init__(self, failed: list[dict[str, Any]], answers: list[dict[str, Any]]) -> None:
+        codes = sorted({str(entry.get("statusCode", "")) for entry in failed})
+        super().__init__(
+            200,
+            "MessagesRejected",
+            f"CoolSMS refused all {len(failed)} messages (status {', '.join(codes)}).",
+        )
+        self.failed = failed
+        self.answers = answers

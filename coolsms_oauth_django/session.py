@@ -8,7 +8,8 @@ the stored token is due too (single-flight, see :mod:`.refresh`), and puts the t
 refreshed once (or the one another worker saved is taken) and the request sent again.
 
 ``request()`` (and so ``get()``, ``post()``, ...) returns the response as ``requests`` does;
-:meth:`CoolSMSSession.call` and the helpers built on it return the decoded JSON and raise
+:meth:`CoolSMSSession.call` and the helpers built on it (the messaging helpers come from
+:class:`~.messaging.MessagingMixin`) return the decoded JSON and raise
 :class:`CoolSMSAPIError` for any error answer.
 """
 
@@ -29,6 +30,7 @@ from .accounts import connection_row
 from .conf import app_settings
 from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
 from .http import USER_AGENT, api_adapter
+from .messaging import MessagingMixin, json_object
 from .models import CoolSMSAccount, token_is_due
 
 __all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
@@ -74,7 +76,7 @@ def _replayable(kwargs: Mapping[str, Any]) -> bool:
     return data is None or isinstance(data, (str, bytes, dict, list, tuple))
 
 
-class CoolSMSSession(requests.Session):
+class CoolSMSSession(MessagingMixin, requests.Session):
     """A ``requests.Session`` bound to one user's CoolSMS connection.
 
     Relative URLs resolve against ``BASE_URL``; every request gets the ``TIMEOUT`` setting
@@ -191,28 +193,11 @@ class CoolSMSSession(requests.Session):
 
     def get_profile(self) -> dict[str, Any]:
         """Return the member profile (``PROFILE_PATH``, by default ``/users/v1/member``)."""
-        return _object(self.call("GET", self.profile_path))
+        return json_object(self.call("GET", self.profile_path))
 
     def get_balance(self) -> dict[str, Any]:
         """Return the account's balance: ``balance``, ``point``, ``accountId``, ..."""
-        return _object(self.call("GET", endpoints.BALANCE_PATH))
-
-    def send_message(self, *, to: str, from_: str, text: str, **fields: Any) -> dict[str, Any]:
-        """Send one message and return CoolSMS's answer (``groupId``, ``messageId``, ...).
-
-        Extra keyword arguments (``type``, ``country``, ``subject``, ...) go into the
-        message as they are. ``agent.appId`` is added when the ``APP_ID`` setting is set.
-        """
-        body: dict[str, Any] = {"message": {"to": to, "from": from_, "text": text, **fields}}
-        if self.app_id:
-            body["agent"] = {"appId": self.app_id}
-        return _object(self.call("POST", endpoints.SEND_MESSAGE_PATH, json=body))
-
-
-def _object(data: Any) -> dict[str, Any]:
-    if not isinstance(data, dict):
-        raise CoolSMSAPIError(200, "InvalidResponse", "CoolSMS answered with a non-object.")
-    return data
+        return json_object(self.call("GET", endpoints.BALANCE_PATH))
 
 
 def get_coolsms_session(
