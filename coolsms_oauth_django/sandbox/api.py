@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ..endpoints import BALANCE_PATH, MEMBER_PATH, SEND_MESSAGE_PATH, USERPROFILE_PATH
+from ..endpoints import (
+    ACTIVE_SENDER_NUMBERS_PATH,
+    BALANCE_PATH,
+    GROUPS_PATH,
+    MEMBER_PATH,
+    MESSAGE_LIST_PATH,
+    SEND_MANY_PATH,
+    SEND_MESSAGE_PATH,
+    SENDER_NUMBERS_PATH,
+    STORAGE_FILES_PATH,
+    USERPROFILE_PATH,
+)
 from .errors import unauthorized
-from .messages import parse_message
+from .messages import parse_message, parse_send_many
 from .state import SandboxState
+from .tokens import iso_timestamp
 from .users import SandboxUser
 from .web import Request, Response, json_response, method_not_allowed
 
@@ -78,7 +91,58 @@ def _balance(request: Request, state: SandboxState, user: SandboxUser) -> dict[s
 
 
 def _send(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
-    return state.send_message(user, parse_message(request.json()))
+    outbox = state.outbox
+    return outbox.send_one(user, parse_message(request.json(), user, outbox.image_ids(user)))
+
+
+def _send_many(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.outbox.send_many(user, parse_send_many(request.json()))
+
+
+def _active_senders(request: Request, state: SandboxState, user: SandboxUser) -> list[str]:
+    return list(user.sender_numbers)
+
+
+def _senders(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return {
+        "limit": 20,
+        "accountId": user.account_id,
+        "senderIds": [
+            {
+                "phoneNumber": number,
+                "status": "ACTIVE",
+                "method": "ARS",
+                "expireAt": iso_timestamp(state.now() + 3 * 365 * 24 * 3600),
+                "dateCreated": MEMBER_CREATED,
+                "dateUpdated": MEMBER_CREATED,
+            }
+            for number in user.sender_numbers
+        ],
+    }
+
+
+def _upload(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.outbox.upload(user, request.json())
+
+
+def _groups(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.outbox.groups_page(user, request.query())
+
+
+def _message_list(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.outbox.messages_page(user, request.query())
+
+
+def _group_id(request: Request) -> str:
+    return request.path[len(GROUPS_PATH) + 1 :].split("/")[0]
+
+
+def _group(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.outbox.group(user, _group_id(request))
+
+
+def _cancel(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.outbox.cancel(user, _group_id(request))
 
 
 API_ROUTES: dict[str, ApiRoute] = {
@@ -86,7 +150,28 @@ API_ROUTES: dict[str, ApiRoute] = {
     MEMBER_PATH: ApiRoute("GET", "users:read", _member),
     BALANCE_PATH: ApiRoute("GET", "cash:read", _balance),
     SEND_MESSAGE_PATH: ApiRoute("POST", "message:write", _send),
+    SEND_MANY_PATH: ApiRoute("POST", "message:write", _send_many),
+    ACTIVE_SENDER_NUMBERS_PATH: ApiRoute("GET", "senderid:read", _active_senders),
+    SENDER_NUMBERS_PATH: ApiRoute("GET", "senderid:read", _senders),
+    STORAGE_FILES_PATH: ApiRoute("POST", "storage:write", _upload),
+    GROUPS_PATH: ApiRoute("GET", "message:read", _groups),
+    MESSAGE_LIST_PATH: ApiRoute("GET", "message:read", _message_list),
 }
+#: ``/messages/v4/groups/{groupId}`` and ``.../{groupId}/schedule``.
+GROUP_ROUTE = ApiRoute("GET", "message:read", _group)
+GROUP_SCHEDULE_ROUTE = ApiRoute("DELETE", "message:write", _cancel)
+_GROUP_PATH = re.compile(re.escape(GROUPS_PATH) + r"/[A-Za-z0-9_-]+(/schedule)?")
+
+
+def find_route(path: str) -> ApiRoute | None:
+    """Return the API route serving ``path``, path parameters included, or ``None``."""
+    route = API_ROUTES.get(path)
+    if route is not None:
+        return route
+    match = _GROUP_PATH.fullmatch(path)
+    if match is None:
+        return None
+    return GROUP_SCHEDULE_ROUTE if match.group(1) else GROUP_ROUTE
 
 
 def handle_api(request: Request, state: SandboxState, route: ApiRoute) -> Response:

@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..endpoints import AUTHORIZE_PATH, TOKEN_PATH
-from .api import API_ROUTES, handle_api
+from .api import find_route, handle_api
 from .authorize import handle_authorize
 from .control import CONTROL_PREFIX, handle_control
 from .errors import SandboxError
@@ -26,8 +26,8 @@ from .web import Request, Response, error_response, html_response, method_not_al
 
 logger = logging.getLogger(__name__)
 
-#: The largest request body the sandbox reads.
-MAX_BODY = 1024 * 1024
+#: The largest request body the sandbox reads (CoolSMS takes sends of up to 15 MB).
+MAX_BODY = 15 * 1024 * 1024
 
 
 def dispatch(request: Request, state: SandboxState, base_url: str) -> Response:
@@ -49,8 +49,9 @@ def dispatch(request: Request, state: SandboxState, base_url: str) -> Response:
             return handle_authorize(request, state)
         if request.path == TOKEN_PATH:
             return handle_token(request, state)
-        if request.path in API_ROUTES:
-            return handle_api(request, state, API_ROUTES[request.path])
+        route = find_route(request.path)
+        if route is not None:
+            return handle_api(request, state, route)
         if request.path.startswith(CONTROL_PREFIX):
             return handle_control(request, state)
         raise SandboxError(404, "NotFound", f"no resource at {request.path}")

@@ -9,21 +9,19 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
-import string
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
 from typing import Any
 
 from ..endpoints import code_challenge as s256
 from .config import SandboxConfig
 from .errors import SandboxError, invalid_grant, unauthorized
 from .faults import Fault, FaultPlan
-from .messages import OutgoingMessage
+from .outbox import Outbox
 from .scopes import parse_scopes
-from .tokens import BadToken, ExpiredToken, TokenSigner, iso_timestamp
+from .tokens import BadToken, ExpiredToken, TokenSigner
 from .users import SandboxUser
 
 #: How long an authorization code can be exchanged, in seconds (documented: about 300).
@@ -36,7 +34,6 @@ MAX_REQUESTS_KEPT = 10_000
 GRANT_TYPES = ("authorization_code", "refresh_token")
 
 _VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
-_ID_ALPHABET = string.ascii_uppercase + string.digits
 
 
 @dataclass
@@ -80,11 +77,6 @@ def same_secret(left: str, right: str) -> bool:
     return hmac.compare_digest(left.encode("utf-8"), right.encode("utf-8"))
 
 
-def _message_id(prefix: str, now: float) -> str:
-    stamp = datetime.fromtimestamp(now, tz=timezone.utc).strftime("%Y%m%d%H%M%S")
-    return prefix + stamp + "".join(secrets.choice(_ID_ALPHABET) for _ in range(15))
-
-
 class SandboxState:
     """The sandbox's memory and the rules of the OAuth2 grants."""
 
@@ -113,7 +105,7 @@ class SandboxState:
             self._access: dict[str, AccessTokenRecord] = {}
             self._sessions: dict[str, str] = {}
             self._nonces: dict[str, tuple[str, str, float]] = {}
-            self._messages: list[dict[str, Any]] = []
+            self.outbox = Outbox(self.lock, self.now)
             self._requests: deque[dict[str, Any]] = deque(maxlen=MAX_REQUESTS_KEPT)
             self._token_calls = dict.fromkeys(GRANT_TYPES, 0)
             self.faults.clear()
@@ -328,50 +320,6 @@ class SandboxState:
                     revoked += 1
             return revoked
 
-    # -- messages --------------------------------------------------------------------------
-
-    def send_message(self, user: SandboxUser, message: OutgoingMessage) -> dict[str, Any]:
-        """Charge ``user`` for ``message``, record it and return CoolSMS's answer."""
-        with self.lock:
-            if user.balance < message.price:
-                raise SandboxError(
-                    402,
-                    "NotEnoughBalance",
-                    f"잔액이 부족합니다. Not enough balance: {user.balance:g} KRW left, "
-                    f"{message.price:g} KRW needed",
-                )
-            user.balance -= message.price
-            now = self.now()
-            answer = {
-                "groupId": _message_id("G4V", now),
-                "messageId": _message_id("M4V", now),
-                "accountId": user.account_id,
-                "statusCode": "2000",
-                "statusMessage": "정상 접수(이통사로 접수 예정)",
-                "to": message.to,
-                "from": message.sender,
-                "type": message.type,
-                "country": message.country,
-            }
-            self._messages.append(
-                {
-                    "group_id": answer["groupId"],
-                    "message_id": answer["messageId"],
-                    "member_id": user.member_id,
-                    "account_id": user.account_id,
-                    "to": message.to,
-                    "from": message.sender,
-                    "text": message.text,
-                    "type": message.type,
-                    "country": message.country,
-                    "subject": message.subject,
-                    "app_id": message.app_id,
-                    "price": message.price,
-                    "date_created": iso_timestamp(now),
-                }
-            )
-            return answer
-
     # -- inspection ------------------------------------------------------------------------
 
     def count_token_call(self, grant_type: str) -> None:
@@ -412,8 +360,7 @@ class SandboxState:
 
     def messages(self) -> list[dict[str, Any]]:
         """Return the messages sent so far, oldest first."""
-        with self.lock:
-            return [dict(message) for message in self._messages]
+        return self.outbox.records()
 
     def live_grants(self) -> list[dict[str, Any]]:
         """Return every grant issued since the last reset, with its ``revoked`` flag."""

@@ -110,29 +110,31 @@ def test_an_explicit_type_and_country_are_kept(auto_sandbox, http, access_token)
 
 
 @pytest.mark.parametrize(
-    "payload",
+    ("payload", "error_code"),
     [
-        {"message": {**MESSAGE, "to": "010-1234-5678"}},
-        {"message": {**MESSAGE, "to": ""}},
-        {"message": {**MESSAGE, "from": None}},
-        {"message": {**MESSAGE, "from": 29302266}},
-        {"message": {**MESSAGE, "to": "\uff10\uff11\uff10"}},
-        {"message": {**MESSAGE, "text": ""}},
-        {"message": {**MESSAGE, "text": "   "}},
-        {"message": {**MESSAGE, "type": "FAX"}},
-        {"message": {**MESSAGE, "type": 3}},
-        {"message": {**MESSAGE, "country": "KR"}},
-        {"message": MESSAGE, "agent": "APP123"},
-        {"message": MESSAGE, "agent": {"appId": 7}},
-        {"message": "hello"},
-        {"to": "01012345678"},
-        ["not", "an", "object"],
+        ({"message": {**MESSAGE, "to": "010-1234-5678"}}, "1011"),
+        ({"message": {**MESSAGE, "to": ""}}, "1010"),
+        ({"message": {**MESSAGE, "from": None}}, "1010"),
+        ({"message": {**MESSAGE, "from": 29302266}}, "1011"),
+        ({"message": {**MESSAGE, "to": "\uff10\uff11\uff10"}}, "1011"),
+        ({"message": {**MESSAGE, "text": ""}}, "1010"),
+        ({"message": {**MESSAGE, "text": "   "}}, "1010"),
+        ({"message": {**MESSAGE, "type": "FAX"}}, "1025"),
+        ({"message": {**MESSAGE, "type": 3}}, "1025"),
+        ({"message": {**MESSAGE, "country": "KR"}}, "1011"),
+        ({"message": MESSAGE, "agent": "APP123"}, "ValidationError"),
+        ({"message": MESSAGE, "agent": {"appId": 7}}, "ValidationError"),
+        ({"message": "hello"}, "ValidationError"),
+        ({"to": "01012345678"}, "ValidationError"),
+        (["not", "an", "object"], "ValidationError"),
     ],
 )
-def test_invalid_messages_are_validation_errors(auto_sandbox, http, access_token, payload):
+def test_invalid_messages_are_refused_with_coolsms_status_codes(
+    auto_sandbox, http, access_token, payload, error_code
+):
     response = http.post(auto_sandbox.base_url + SEND, json=payload, headers=bearer(access_token))
     assert response.status_code == 400
-    assert response.json()["errorCode"] == "ValidationError"
+    assert response.json()["errorCode"] == error_code
     assert auto_sandbox.messages() == []
 
 
