@@ -118,8 +118,12 @@ class CallbackView(View):
         except CallbackError as err:
             security_logger.warning("Refused CoolSMS callback: %s", err)
             response = self.error(request, _("This link is not valid. Please connect again."), 400)
-        # RFC 9700 §4.2.4: the code must not leak through Referer or a cache.
-        response["Referrer-Policy"] = "no-referrer"
+        # RFC 9700 §4.2.4: the code must not leak through Referer or a cache. A page rendered
+        # here keeps the code in its URL, so it sends a Referer only to this site: under
+        # "no-referrer" a browser sends "Origin: null" with the page's own forms, which
+        # Django's CSRF check refuses.
+        redirect = isinstance(response, HttpResponseRedirect)
+        response["Referrer-Policy"] = "no-referrer" if redirect else "same-origin"
         response["Cache-Control"] = "no-store"
         return response
 

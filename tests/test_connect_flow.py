@@ -508,8 +508,18 @@ def test_sc17_callback_redirects_at_once_with_no_referrer_and_no_store(
     assert response["Referrer-Policy"] == "no-referrer"
     assert "no-store" in response["Cache-Control"]
     refused = callback(logged_in, code="code-1", state="nope")
-    assert refused["Referrer-Policy"] == "no-referrer"
     assert "no-store" in refused["Cache-Control"]
+
+
+def test_sc17_a_page_the_callback_renders_sends_referrers_only_to_this_site(
+    logged_in: Client,
+) -> None:
+    # Not "no-referrer": with it a browser sends "Origin: null" with the page's own forms
+    # (the example's language switcher), and Django's CSRF check refuses them.
+    refused = callback(logged_in, code="code-1", state="nope")
+    assert refused.status_code == 400
+    assert refused["Referrer-Policy"] == "same-origin"
+    assert b'name="referrer"' not in refused.content
 
 
 # --- Completing the flow -----------------------------------------------------------------
