@@ -39,6 +39,8 @@ class FormParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.forms: dict[str, dict[str, Any]] = {}
+        #: Every form in page order, with or without an id.
+        self.all_forms: list[dict[str, Any]] = []
         self._current: dict[str, Any] | None = None
         self.ids: set[str] = set()
 
@@ -49,6 +51,7 @@ class FormParser(HTMLParser):
         if tag == "form":
             self._current = {"action": attributes.get("action"), "fields": {}, "buttons": {}}
             self.forms[attributes.get("id", "")] = self._current
+            self.all_forms.append(self._current)
         elif tag == "input" and self._current is not None and "name" in attributes:
             self._current["fields"][attributes["name"]] = attributes.get("value", "")
         elif tag == "button" and self._current is not None and "id" in attributes:
