@@ -60,12 +60,12 @@ class Workers:
             if not pipe.poll(120) or pipe.recv() != "ready":
                 raise RuntimeError("a worker process did not start")
 
-    def round(self, mode: str, account_id: int, processes: int, threads: int) -> list[Any]:
+    def round(self, mode: str, account_pk: int, processes: int, threads: int) -> list[Any]:
         """Run one stampede; return every caller's ``(ok, wait, token or error)``."""
         start_at = time.time() + 0.3 + 0.005 * processes * threads
         pipes = self.pipes[:processes]
         for pipe in pipes:
-            pipe.send((mode, account_id, threads, start_at))
+            pipe.send((mode, account_pk, threads, start_at))
         results: list[Any] = []
         for pipe in pipes:
             if not pipe.poll(300):
@@ -85,10 +85,10 @@ class Workers:
             process.close()
 
 
-def stored_access_token(account_id: int) -> str:
+def stored_access_token(account_pk: int) -> str:
     from coolsms_oauth_django.models import CoolSMSAccount
 
-    return str(CoolSMSAccount.objects.values_list("access_token", flat=True).get(pk=account_id))
+    return str(CoolSMSAccount.objects.values_list("access_token", flat=True).get(pk=account_pk))
 
 
 def revoked_grants(sandbox: SandboxProcess) -> int:

@@ -216,12 +216,12 @@ def make_connections(count: int, *, prefix: str = "user", batch: int = 5000) -> 
         )
 
 
-def expire(account_id: int) -> None:
+def expire(account_pk: int) -> None:
     """Make the stored access token look expired to the client."""
     from coolsms_oauth_django import clock
     from coolsms_oauth_django.models import CoolSMSAccount
 
-    CoolSMSAccount.objects.filter(pk=account_id).update(
+    CoolSMSAccount.objects.filter(pk=account_pk).update(
         expires_at=clock.now() - datetime.timedelta(seconds=5)
     )
 

@@ -16,7 +16,7 @@ SINGLE_FLIGHT = "single-flight"
 NAIVE = "naive"
 
 
-def naive_token(account_id: int) -> str:
+def naive_token(account_pk: int) -> str:
     """Return a usable token the way a typical OAuth client integration does, without locking.
 
     Read the stored token; when it expires soon, refresh it with Authlib's ``OAuth2Session``
@@ -29,7 +29,7 @@ def naive_token(account_id: int) -> str:
     from coolsms_oauth_django.models import CoolSMSAccount
 
     config = app_settings()
-    account = CoolSMSAccount.objects.get(pk=account_id)
+    account = CoolSMSAccount.objects.get(pk=account_pk)
     if not account.expires_within(config.refresh_leeway):
         return str(account.access_token)
 
@@ -55,7 +55,7 @@ def naive_token(account_id: int) -> str:
     return str(token["access_token"])
 
 
-def call_from_threads(mode: str, account_id: int, threads: int, start_at: float) -> list[Any]:
+def call_from_threads(mode: str, account_pk: int, threads: int, start_at: float) -> list[Any]:
     """Start ``threads`` callers that all ask for a token at ``start_at`` (``time.time()``).
 
     Return one ``(ok, seconds waited since start_at, token or error)`` per caller.
@@ -72,9 +72,9 @@ def call_from_threads(mode: str, account_id: int, threads: int, start_at: float)
             connections["default"].ensure_connection()
             time.sleep(max(start_at - time.time(), 0))
             if mode == SINGLE_FLIGHT:
-                token = refresh.current_token(account_id)
+                token = refresh.current_token(account_pk)
             else:
-                token = naive_token(account_id)
+                token = naive_token(account_pk)
             results.append((True, time.time() - start_at, token))
         except Exception as err:  # a failed caller is a figure, not a crash
             results.append((False, time.time() - start_at, f"{type(err).__name__}: {err}"))

@@ -127,9 +127,9 @@ class CoolSMSAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def refresh_selected(self, request: HttpRequest, queryset: QuerySet[CoolSMSAccount]) -> None:
         """Refresh each selected connection's access token at once, whatever its expiry."""
         refreshed = failed = 0
-        for account_id in queryset.values_list("pk", flat=True):
+        for account_pk in queryset.values_list("pk", flat=True):
             try:
-                refresh.refresh_account(account_id, force=True)
+                refresh.refresh_account(account_pk, force=True)
             except CoolSMSOAuthError:
                 # The row's last error says why; the admin lists it.
                 failed += 1

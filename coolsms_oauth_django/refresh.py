@@ -56,7 +56,7 @@ def _database_for_write() -> str:
 
 
 @contextlib.contextmanager
-def local_lock(account_id: int, using: str) -> Iterator[None]:
+def local_lock(account_pk: int, using: str) -> Iterator[None]:
     """Serialize the threads of this process on one account when the database cannot.
 
     Databases with ``SELECT ... FOR UPDATE`` need nothing more than the row lock, so this
@@ -66,10 +66,10 @@ def local_lock(account_id: int, using: str) -> Iterator[None]:
         yield
         return
     with _registry_lock:
-        lock = _local_locks.get((using, account_id))
+        lock = _local_locks.get((using, account_pk))
         if lock is None:
             lock = threading.Lock()
-            _local_locks[(using, account_id)] = lock
+            _local_locks[(using, account_pk)] = lock
     with lock:
         yield
 
@@ -88,16 +88,16 @@ class _Reason:
         return self.rejected_token is not None and account.access_token == self.rejected_token
 
 
-def current_token(account_id: int, *, sleep: Sleep | None = None) -> str:
+def current_token(account_pk: int, *, sleep: Sleep | None = None) -> str:
     """Return a usable access token of the account, refreshing it first when it expires soon.
 
     Raise :class:`NotConnected` when the account is gone and :class:`ReconnectRequired` when
     it needs the user to connect again.
     """
-    return token_and_expiry(account_id, sleep=sleep)[0]
+    return token_and_expiry(account_pk, sleep=sleep)[0]
 
 
-def token_and_expiry(account_id: int, *, sleep: Sleep | None = None) -> tuple[str, datetime | None]:
+def token_and_expiry(account_pk: int, *, sleep: Sleep | None = None) -> tuple[str, datetime | None]:
     """Return a usable access token and its expiry (``None`` right after a refresh).
 
     As :func:`current_token`; the expiry lets a caller keep the token until it is due.
@@ -106,19 +106,19 @@ def token_and_expiry(account_id: int, *, sleep: Sleep | None = None) -> tuple[st
     using = _database_for_write()
     # Read where refreshes write: a replica could still hold a token just rotated away. On
     # SQLite the read also waits for a refresh of this account running in another thread.
-    with local_lock(account_id, using):
-        row = accounts.account_row(account_id, using=using)
+    with local_lock(account_pk, using):
+        row = accounts.account_row(account_pk, using=using)
     if row is None:
         raise NotConnected(GONE)
     if not row.is_active:
         raise ReconnectRequired(RECONNECT)
     if row.is_due(config.refresh_leeway):
-        return refresh_account(account_id, sleep=sleep), None
+        return refresh_account(account_pk, sleep=sleep), None
     return row.access_token, row.expires_at
 
 
 def refresh_account(
-    account_id: int,
+    account_pk: int,
     *,
     leeway: float | None = None,
     rejected_token: str | None = None,
@@ -149,11 +149,11 @@ def refresh_account(
     try:
         while True:
             try:
-                return _attempt(account_id, reason, config, client)
+                return _attempt(account_pk, reason, config, client)
             except TokenRefreshError as err:
                 failures += 1
                 if failures == attempts:
-                    accounts.record_error(account_id, str(err))
+                    accounts.record_error(account_pk, str(err))
                     raise TokenRefreshError(
                         f"Refreshing the CoolSMS token failed {attempts} times; try again later.",
                         status=err.status,
@@ -165,11 +165,11 @@ def refresh_account(
             client.close()
 
 
-def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: requests.Session) -> str:
+def _attempt(account_pk: int, reason: _Reason, config: AppSettings, http: requests.Session) -> str:
     """Lock the row, decide again, refresh at most once; return the token to use."""
     using = _database_for_write()
-    with local_lock(account_id, using), transaction.atomic(using=using):
-        locked = accounts.locked_account(account_id, using=using)
+    with local_lock(account_pk, using), transaction.atomic(using=using):
+        locked = accounts.locked_account(account_pk, using=using)
         if locked is None:
             raise NotConnected(GONE)
         if not locked.is_active:
@@ -209,7 +209,7 @@ def _attempt(account_id: int, reason: _Reason, config: AppSettings, http: reques
     if not isinstance(failure, TokenRefreshError):
         # Neither passing nor the grant's fault (a wrong client secret, say): connecting again
         # would not help, so the connection keeps its status and only the error is recorded.
-        accounts.record_error(account_id, str(failure), using=using)
+        accounts.record_error(account_pk, str(failure), using=using)
     raise failure
 
 

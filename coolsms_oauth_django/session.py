@@ -58,7 +58,7 @@ class CoolSMSBearerAuth(requests.auth.AuthBase):
         return request
 
     def __repr__(self) -> str:
-        return f"<CoolSMSBearerAuth account={self._session.account_id}>"
+        return f"<CoolSMSBearerAuth account={self._session.account_pk}>"
 
 
 def _bearer(request: requests.PreparedRequest) -> str | None:
@@ -86,7 +86,9 @@ class CoolSMSSession(MessagingMixin, requests.Session):
     def __init__(self, account: CoolSMSAccount | int, *, sleep: refresh.Sleep | None = None):
         super().__init__()
         config = app_settings()
-        self.account_id: int = account if isinstance(account, int) else account.pk
+        #: The connection row's primary key (``CoolSMSAccount.account_id`` is CoolSMS's own
+        #: account ID, a different thing).
+        self.account_pk: int = account if isinstance(account, int) else account.pk
         self.base_url: str = config.base_url
         #: CoolSMS's scheme and host: the only origin that gets the token.
         self.origin: tuple[str, str] = _origin(config.base_url)
@@ -122,12 +124,12 @@ class CoolSMSSession(MessagingMixin, requests.Session):
             and not token_is_due(self._token_expires, self.leeway)
         ):
             return self._token
-        token, expires_at = refresh.token_and_expiry(self.account_id, sleep=self.sleep)
+        token, expires_at = refresh.token_and_expiry(self.account_pk, sleep=self.sleep)
         self.remember_token(token, expires_at)
         return token
 
     def __repr__(self) -> str:
-        return f"<CoolSMSSession account={self.account_id} base_url={self.base_url!r}>"
+        return f"<CoolSMSSession account={self.account_pk} base_url={self.base_url!r}>"
 
     def url(self, path: str) -> str:
         """Return the absolute URL of ``path``, resolved against ``BASE_URL``."""
@@ -153,7 +155,7 @@ class CoolSMSSession(MessagingMixin, requests.Session):
         # No token is kept in a local variable: an error report shows this frame's locals.
         self.remember_token(
             refresh.refresh_account(
-                self.account_id, rejected_token=self._rejected_token(response), sleep=self.sleep
+                self.account_pk, rejected_token=self._rejected_token(response), sleep=self.sleep
             ),
             None,
         )

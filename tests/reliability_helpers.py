@@ -196,8 +196,8 @@ def setup_django_child(database: str, db_name: str, coolsms: dict[str, Any]) -> 
     settings.COOLSMS_OAUTH = coolsms
 
 
-def refresh_then_die(database: str, db_name: str, coolsms: dict[str, Any], account_id: int) -> None:
-    """Refresh ``account_id`` and kill this process once the token endpoint has answered.
+def refresh_then_die(database: str, db_name: str, coolsms: dict[str, Any], account_pk: int) -> None:
+    """Refresh ``account_pk`` and kill this process once the token endpoint has answered.
 
     The process ends with ``os._exit`` between the token response and the commit: no
     ``finally`` block, no rollback, no atexit handler runs; the database sees its
@@ -213,5 +213,5 @@ def refresh_then_die(database: str, db_name: str, coolsms: dict[str, Any], accou
         os._exit(17)
 
     oauth.refresh_tokens = answer_then_die  # type: ignore[assignment]
-    refresh.refresh_account(account_id, force=True)
+    refresh.refresh_account(account_pk, force=True)
     os._exit(0)  # not reached: the hook ends the process first

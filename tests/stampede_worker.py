@@ -10,7 +10,7 @@ import threading
 from typing import Any
 
 
-def call_from_threads(account_id: int, threads: int, barrier: Any) -> list[str]:
+def call_from_threads(account_pk: int, threads: int, barrier: Any) -> list[str]:
     """Start ``threads`` callers that meet at ``barrier`` and each ask for a usable token."""
     from django.db import connections
 
@@ -22,7 +22,7 @@ def call_from_threads(account_id: int, threads: int, barrier: Any) -> list[str]:
     def caller() -> None:
         try:
             barrier.wait(30)
-            tokens.append(refresh.current_token(account_id))
+            tokens.append(refresh.current_token(account_pk))
         except BaseException as err:  # reported to the test, never swallowed
             errors.append(err)
         finally:
@@ -41,7 +41,7 @@ def call_from_threads(account_id: int, threads: int, barrier: Any) -> list[str]:
 def serve(
     connection: Any, database: str, db_name: str, coolsms: dict[str, Any], barrier: Any
 ) -> None:
-    """Set Django up against the test database, then answer ``(account_id, threads)`` rounds."""
+    """Set Django up against the test database, then answer ``(account_pk, threads)`` rounds."""
     from tests.reliability_helpers import setup_django_child
 
     setup_django_child(database, db_name, coolsms)
@@ -50,8 +50,8 @@ def serve(
         command = connection.recv()
         if command is None:
             break
-        account_id, threads = command
+        account_pk, threads = command
         try:
-            connection.send(("ok", call_from_threads(account_id, threads, barrier)))
+            connection.send(("ok", call_from_threads(account_pk, threads, barrier)))
         except BaseException as err:
             connection.send(("error", f"{type(err).__name__}: {err}"))

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 def balance_view(request: HttpRequest) -> HttpResponse:
     if not request.coolsms:  # type: ignore[attr-defined]
         raise NotConnected("no connection")
-    return JsonResponse({"account": request.coolsms.account_id})  # type: ignore[attr-defined]
+    return JsonResponse({"account": request.coolsms.account_pk})  # type: ignore[attr-defined]
 
 
 def reconnect_view(request: HttpRequest) -> HttpResponse:
@@ -100,7 +100,7 @@ def test_request_coolsms_is_the_users_session_when_touched(monkeypatch: Any) -> 
     def view(req: HttpRequest) -> HttpResponse:
         seen.append(req.coolsms)  # type: ignore[attr-defined]
         assert isinstance(req.coolsms, CoolSMSSession)  # type: ignore[attr-defined]
-        assert req.coolsms.account_id == account.pk  # type: ignore[attr-defined]
+        assert req.coolsms.account_pk == account.pk  # type: ignore[attr-defined]
         return HttpResponse()
 
     run(request, view)
@@ -224,7 +224,7 @@ async def _async_views_get_request_coolsms(user: Any, account: CoolSMSAccount) -
     assert response.status_code == 200
     assert isinstance(seen[0], CoolSMSSession)
     assert seen[0] is seen[1]
-    assert seen[0].account_id == account.pk
+    assert seen[0].account_pk == account.pk
 
 
 @pytest.mark.django_db(transaction=True)
@@ -260,7 +260,7 @@ def test_two_lazy_sessions_of_one_user_compare_and_hash_alike() -> None:
     request.user = make_user()
     account = make_account(request.user)
     first, second = LazyCoolSMS(request), LazyCoolSMS(request)
-    assert first.account_id == account.pk
+    assert first.account_pk == account.pk
     assert first != second  # two sessions, each its own object
     assert first == first and hash(first) == hash(first._get())
     first.close()

@@ -62,7 +62,7 @@ def test_get_coolsms_session_works_without_a_request() -> None:
     account = make_account(user)
     with get_coolsms_session(user) as opened:
         assert isinstance(opened, requests.Session)
-        assert opened.account_id == account.pk
+        assert opened.account_pk == account.pk
 
 
 @pytest.mark.parametrize("user", [None, AnonymousUser()])
@@ -176,7 +176,7 @@ def test_requests_carry_the_default_timeout_and_user_agent(settings: Any) -> Non
 def test_the_session_keeps_no_token_in_memory_or_repr(session: CoolSMSSession) -> None:
     text = repr(session) + repr(session.auth) + repr(vars(session))
     assert "access-1" not in text and "refresh-1" not in text
-    assert str(session.account_id) in repr(session)
+    assert str(session.account_pk) in repr(session)
 
 
 def test_bytes_urls_are_accepted(session: CoolSMSSession) -> None:
@@ -430,7 +430,7 @@ def test_get_profile_uses_the_profile_path_setting(settings: Any) -> None:
 def test_a_connection_deleted_while_the_session_lives_is_not_connected(
     session: CoolSMSSession,
 ) -> None:
-    CoolSMSAccount.objects.filter(pk=session.account_id).delete()
+    CoolSMSAccount.objects.filter(pk=session.account_pk).delete()
     with pytest.raises(NotConnected):
         session.get_balance()
 

@@ -57,9 +57,9 @@ class Workers:
             assert pipe.poll(60), "a worker process did not start"
             assert pipe.recv() == "ready"
 
-    def round(self, account_id: int) -> list[str]:
+    def round(self, account_pk: int) -> list[str]:
         for pipe in self.pipes:
-            pipe.send((account_id, THREADS))
+            pipe.send((account_pk, THREADS))
         tokens: list[str] = []
         for pipe in self.pipes:
             assert pipe.poll(60), "a worker process did not answer"

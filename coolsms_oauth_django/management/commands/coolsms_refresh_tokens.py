@@ -30,16 +30,16 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         window: int = options["expiring_within"]
         refreshed = reconnect = failed = 0
-        for account_id in accounts.due_account_pks(window):
+        for account_pk in accounts.due_account_pks(window):
             try:
                 # The window is the leeway: a token another worker refreshed meanwhile is kept.
-                refresh.refresh_account(account_id, leeway=window)
+                refresh.refresh_account(account_pk, leeway=window)
             except ReconnectRequired:
                 reconnect += 1
-                self.stderr.write(f"Account {account_id}: the user must connect again.")
+                self.stderr.write(f"Account {account_pk}: the user must connect again.")
             except CoolSMSOAuthError as err:
                 failed += 1
-                self.stderr.write(f"Account {account_id}: {type(err).__name__}: {err}")
+                self.stderr.write(f"Account {account_pk}: {type(err).__name__}: {err}")
             else:
                 refreshed += 1
         self.stdout.write(f"Refreshed {refreshed}, needs reconnect {reconnect}, failed {failed}.")
