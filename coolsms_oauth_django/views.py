@@ -170,7 +170,8 @@ class CallbackView(View):
             raise StateMismatch("The callback belongs to a flow another user started.")
         error = params.get("error") or params.get("errorCode")
         if error:
-            logger.info("CoolSMS authorization ended with %s", error[:100])
+            # %r: a value from the query cannot start a log line of its own.
+            logger.info("CoolSMS authorization ended with %r", error[:100])
             if error == "access_denied":
                 text = _("You declined to connect your CoolSMS account. Nothing was saved.")
             else:
@@ -200,7 +201,7 @@ class CallbackView(View):
                     now=clock.now(),
                 )
             except TokenError as err:
-                logger.warning("CoolSMS code exchange failed: %s", err)
+                logger.warning("CoolSMS code exchange failed: %r", err)
                 return self.fail(
                     request,
                     flow,
@@ -211,7 +212,7 @@ class CallbackView(View):
             try:
                 profile = oauth.fetch_profile(config, http, tokens.access_token)
             except (CoolSMSAPIError, TokenError) as err:
-                logger.warning("CoolSMS profile could not be read: %s", err)
+                logger.warning("CoolSMS profile could not be read: %r", err)
                 profile_error = f"Profile not read: {err}"
         try:
             accounts.save_connection(
