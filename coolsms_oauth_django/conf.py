@@ -86,7 +86,8 @@ class AppSettings:
     timeout: float
     pool_size: int
     connect_redirect_url: str
-    issuer: str
+    #: The expected ``iss`` of a callback; ``None`` derives it from ``authorize_url``.
+    issuer: str | None
     app_id: str | None
 
     def __repr__(self) -> str:
@@ -255,7 +256,7 @@ def _build(raw: dict[str, Any]) -> AppSettings:
         timeout=float(raw["TIMEOUT"]),
         pool_size=int(raw["POOL_SIZE"]),
         connect_redirect_url=raw["CONNECT_REDIRECT_URL"],
-        issuer=(raw["ISSUER"] or base_url).rstrip("/"),
+        issuer=raw["ISSUER"].rstrip("/") if raw["ISSUER"] else None,
         app_id=raw["APP_ID"] or None,
     )
 

@@ -81,6 +81,26 @@ def authorize_url(
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
+def issuer_matches(config: AppSettings, issuer: str) -> bool:
+    """Tell whether a callback's ``iss`` names the server the user was sent to (RFC 9207).
+
+    With ``ISSUER`` set, ``iss`` must equal it. Without, it must be the authorize URL's
+    origin, or that origin with a leading part of the authorize URL's path (a server at
+    ``https://id.example/realms/a/auth`` may call itself ``https://id.example/realms/a``).
+    Strings are compared as they are, but for a trailing slash.
+    """
+    issuer = issuer.rstrip("/")
+    if config.issuer is not None:
+        return issuer == config.issuer
+    expected = urlsplit(config.authorize_url)
+    given = urlsplit(issuer)
+    if (given.scheme, given.netloc) != (expected.scheme, expected.netloc):
+        return False
+    if given.query or given.fragment or issuer.endswith(("?", "#")):
+        return False
+    return not given.path or (expected.path + "/").startswith(given.path + "/")
+
+
 # --- Token endpoint ----------------------------------------------------------------------
 
 

@@ -168,6 +168,10 @@ class CallbackView(View):
         flow = state.consume(request.session, params.get("state"), ttl=config.state_ttl)
         if not request.user.is_authenticated or str(request.user.pk) != flow.user_pk:
             raise StateMismatch("The callback belongs to a flow another user started.")
+        # RFC 9207: an answer from another authorization server is refused, a denial too.
+        issuer = params.get("iss")
+        if issuer is not None and not oauth.issuer_matches(config, issuer):
+            raise CallbackError("The callback's iss parameter names another issuer.")
         error = params.get("error") or params.get("errorCode")
         if error:
             # %r: a value from the query cannot start a log line of its own.
@@ -177,9 +181,6 @@ class CallbackView(View):
             else:
                 text = _("CoolSMS could not authorize the connection. Nothing was saved.")
             return self.fail(request, flow, text)
-        issuer = params.get("iss")
-        if issuer is not None and issuer.rstrip("/") != config.issuer:
-            raise CallbackError("The callback's iss parameter names another issuer.")
         code = params.get("code")
         if not code:
             raise CallbackError("The callback has no code.")

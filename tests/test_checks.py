@@ -103,7 +103,7 @@ def test_defaults(settings: Any) -> None:
     assert (config.token_request_format, config.token_auth_method) == ("json", "body")
     assert config.use_pkce is False
     assert (config.state_ttl, config.access_token_lifetime, config.timeout) == (600, 86400, 10)
-    assert config.issuer == "https://api.coolsms.co.kr"
+    assert config.issuer is None  # derived from AUTHORIZE_URL
 
 
 def test_a_urlconf_without_the_app_urls_fails_the_check_naming_the_line_to_add(
