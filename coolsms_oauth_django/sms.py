@@ -29,6 +29,7 @@ __all__ = [
     "MESSAGE_TYPES",
     "MessageRefused",
     "byte_length",
+    "check_text",
     "message_type",
     "normalize_number",
     "validate",
@@ -145,7 +146,13 @@ def _number(message: Mapping[str, Any], field: str, digits: tuple[int, int], lab
     return value
 
 
-def _check_text(text: str, kind: str) -> None:
+def check_text(text: str, kind: str | None = None) -> str:
+    """Check a message text alone and return its type (``kind``, else the detected one).
+
+    Raise :class:`MessageRefused` for a text CoolSMS would refuse as that type.
+    """
+    if kind is None:
+        kind = message_type(text)
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as err:
@@ -163,7 +170,7 @@ def _check_text(text: str, kind: str) -> None:
                 f"A {kind} text may have at most {KAKAO_MAX_CHARACTERS:,} characters; "
                 f"this one has {len(text):,}.",
             )
-        return
+        return kind
     if kind == "SMS" and not fits_euc_kr(text):
         raise MessageRefused(
             NOT_EUC_KR, "An SMS may hold only EUC-KR characters (no emoji); send it as an LMS."
@@ -176,6 +183,7 @@ def _check_text(text: str, kind: str) -> None:
             f"An {kind} text may have at most {limit:,} bytes; this one has {size:,} "
             "(Hangul counts 2 bytes, ASCII 1).",
         )
+    return kind
 
 
 def _check_custom_fields(fields: Any) -> None:
@@ -242,7 +250,7 @@ def validate(message: Mapping[str, Any]) -> dict[str, Any]:
         kind = checked["type"] = given.upper()
     else:
         kind = message_type(text, image=bool(message.get("imageId")), subject=bool(subject))
-    _check_text(text, kind)
+    check_text(text, kind)
     if subject:
         if kind == "SMS":
             raise MessageRefused(SUBJECT_ON_SMS, "An SMS cannot have a subject.")
