@@ -105,6 +105,7 @@ FILE_STEP = re.compile(r"(Add to the end of|Create) `([^`]+)`")
 #: The sandbox login the Quickstart tells the reader to use.
 SANDBOX_LOGIN = re.compile(r"log in at the sandbox as `([^`]+)` / `([^`]+)`")
 README_SITE_PORT = "8000"
+CONNECT_PATH = "/coolsms/connect/"
 README_SANDBOX_PORT = "8765"
 
 
@@ -215,6 +216,13 @@ def post_form(
     return browser.post(action, data=data, allow_redirects=False, timeout=30)
 
 
+def press_connect(browser: requests.Session, page: requests.Response) -> requests.Response:
+    """Press the one button of ``page`` that posts to the app's connect view."""
+    [form] = [f for f in parse_page(page.text).all_forms if f["action"] == CONNECT_PATH]
+    [button] = form["buttons"]
+    return post_form(browser, page, button)
+
+
 @pytest.mark.slow
 def test_the_quickstart_connects_a_user_in_a_new_startproject_site(
     tmp_path: Path, stack: ExitStack
@@ -269,7 +277,7 @@ def test_the_quickstart_connects_a_user_in_a_new_startproject_site(
     with requests.Session() as browser:
         # Press Connect CoolSMS on the home page: the site asks to log in first.
         page = browser.get(f"http://127.0.0.1:{site_port}/", timeout=30)
-        answer = post_form(browser, page, "coolsms-connect")
+        answer = press_connect(browser, page)
         assert answer.status_code == 302
         page = browser.get(urljoin(page.url, answer.headers["Location"]), timeout=30)
         assert page.status_code == 200, "the login page the Quickstart names is missing"
@@ -279,7 +287,7 @@ def test_the_quickstart_connects_a_user_in_a_new_startproject_site(
         assert answer.status_code == 302, "the site login failed"
         # Logged in, the confirmation page; its button goes to the sandbox, not CoolSMS.
         page = browser.get(urljoin(page.url, answer.headers["Location"]), timeout=30)
-        answer = post_form(browser, page, "coolsms-connect")
+        answer = press_connect(browser, page)
         authorize = answer.headers["Location"]
         assert authorize.startswith(site.env["COOLSMS_BASE_URL"] + "/"), authorize
         # The sandbox's login and consent pages, as the Quickstart's reader sees them.
