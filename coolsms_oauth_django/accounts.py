@@ -8,17 +8,19 @@ a disconnect save and delete it. Whether a token is due is :func:`.models.token_
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import QuerySet
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from . import clock, signals
 from .exceptions import AccountAlreadyLinked
-from .models import MAX_ERROR_LENGTH, CoolSMSAccount, token_is_due
+from .models import MAX_ERROR_LENGTH, TOKEN_FIELDS, CoolSMSAccount, token_is_due
 from .oauth import TokenSet
 
 #: Profile keys CoolSMS documents for ``/users/v1/member``, and the fields they fill.
@@ -222,3 +224,70 @@ def due_account_pks(leeway: float) -> Iterator[int]:
     due = CoolSMSAccount.objects.filter(status=CoolSMSAccount.ACTIVE, expires_at__lte=deadline)
     pks: Iterator[int] = due.order_by("pk").values_list("pk", flat=True).iterator()
     return pks
+
+
+# -- raw ciphertexts, for re-encryption with a new key ------------------------------------
+
+
+@dataclass(frozen=True)
+class Reencrypted:
+    """One row's ciphertexts as read, and the same tokens encrypted with the first key."""
+
+    pk: Any
+    read: tuple[str, str | None]
+    written: tuple[str, str | None]
+
+
+def ciphertext_batch(after_pk: Any, size: int, *, using: str) -> list[tuple[Any, ...]]:
+    """Return up to ``size`` rows after ``after_pk`` (``None``: from the first) by primary key,
+    as ``(pk, access ciphertext, refresh ciphertext)``: nothing decrypted, nothing locked."""
+    rows = CoolSMSAccount.objects.using(using).order_by("pk")
+    if after_pk is not None:
+        rows = rows.filter(pk__gt=after_pk)
+    # Cast to a plain TextField so the ciphertext is not decrypted on the way out.
+    raw = rows.annotate(**{f"raw_{name}": Cast(name, models.TextField()) for name in TOKEN_FIELDS})
+    return list(raw.values_list("pk", *(f"raw_{name}" for name in TOKEN_FIELDS))[:size])
+
+
+def _column(name: str) -> str:
+    model_field = CoolSMSAccount._meta.get_field(name)
+    assert isinstance(model_field, models.Field) and model_field.column
+    return model_field.column
+
+
+def replace_ciphertexts(batch: list[Reencrypted], *, using: str) -> int:
+    """Write each row's new ciphertexts where it still holds the ones read; return how many.
+
+    A row a refresh changed meanwhile keeps what the refresh wrote. The values go in as they
+    are (no encryption on the way in): one transaction, one ``executemany`` per shape of row
+    (with and without a refresh token).
+    """
+    if not batch:
+        return 0
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(CoolSMSAccount._meta.db_table)
+    pk = quote(CoolSMSAccount._meta.pk.column)
+    access, refresh = (quote(_column(name)) for name in TOKEN_FIELDS)
+    # Only quoted identifiers from the model are interpolated; the values are parameters.
+    update = (
+        f"UPDATE {table} SET {access} = %s, {refresh} = %s "  # noqa: S608
+        f"WHERE {pk} = %s AND {access} = %s"
+    )
+    with_refresh = [row for row in batch if row.read[1] is not None]
+    without_refresh = [row for row in batch if row.read[1] is None]
+    written = 0
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        if with_refresh:
+            cursor.executemany(
+                f"{update} AND {refresh} = %s",
+                [[*row.written, row.pk, *row.read] for row in with_refresh],
+            )
+            written += cursor.rowcount
+        if without_refresh:
+            cursor.executemany(
+                f"{update} AND {refresh} IS NULL",
+                [[*row.written, row.pk, row.read[0]] for row in without_refresh],
+            )
+            written += cursor.rowcount
+    return written

@@ -15,7 +15,6 @@ from django.db import connection
 
 from coolsms_oauth_django import accounts, clock
 from coolsms_oauth_django.exceptions import AccountAlreadyLinked
-from coolsms_oauth_django.management.commands import coolsms_rotate_keys as rotate_keys
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.oauth import TokenSet
 
@@ -145,21 +144,21 @@ def rewritten(made: list[CoolSMSAccount], before: dict[int, tuple[str, str | Non
 
 
 def fail_second_call(monkeypatch: pytest.MonkeyPatch, step: str, message: str) -> list[int]:
-    """Make the command's static method ``step`` raise on its second call; count the calls."""
-    original = getattr(rotate_keys.Command, step)
+    """Make the rotation's database step ``step`` raise on its second call; count the calls."""
+    original = getattr(accounts, step)
     calls: list[int] = []
 
-    def failing_second(*args: Any) -> Any:
+    def failing_second(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
         if len(calls) == 2:
             raise RuntimeError(message)
-        return original(*args)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(rotate_keys.Command, step, staticmethod(failing_second))
+    monkeypatch.setattr(accounts, step, failing_second)
     return calls
 
 
-@pytest.mark.parametrize("step", ["_write", "_read"])
+@pytest.mark.parametrize("step", ["replace_ciphertexts", "ciphertext_batch"])
 def test_a_failed_step_stops_the_rotation_and_keeps_the_batches_written_before(
     settings: Any, monkeypatch: pytest.MonkeyPatch, step: str
 ) -> None:
