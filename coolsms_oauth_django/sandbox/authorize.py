@@ -111,6 +111,7 @@ def _approve(request: AuthorizeRequest, user: SandboxUser, state: SandboxState) 
     code = state.issue_code(
         client_id=request.client_id,
         redirect_uri=request.redirect_uri,
+        redirect_uri_sent="redirect_uri" in request.params,
         member_id=user.member_id,
         scopes=request.scopes,
         code_challenge=request.code_challenge,

@@ -48,6 +48,8 @@ class AuthorizationCode:
     code_challenge: str | None
     used: bool = False
     grant_id: str | None = None
+    #: Whether the authorize request named ``redirect_uri`` (else the registered one was used).
+    redirect_uri_sent: bool = True
 
 
 @dataclass
@@ -171,6 +173,7 @@ class SandboxState:
         member_id: str,
         scopes: list[str],
         code_challenge: str | None,
+        redirect_uri_sent: bool = True,
     ) -> str:
         """Return a new authorization code for ``member_id``."""
         with self.lock:
@@ -179,14 +182,24 @@ class SandboxState:
                 del self._codes[stale]
             code = secrets.token_urlsafe(32)
             self._codes[code] = AuthorizationCode(
-                client_id, redirect_uri, member_id, list(scopes), now, code_challenge
+                client_id,
+                redirect_uri,
+                member_id,
+                list(scopes),
+                now,
+                code_challenge,
+                redirect_uri_sent=redirect_uri_sent,
             )
             return code
 
     def exchange_code(
-        self, *, client_id: str, code: str, redirect_uri: str, code_verifier: str | None
+        self, *, client_id: str, code: str, redirect_uri: str | None, code_verifier: str | None
     ) -> dict[str, Any]:
-        """Exchange an authorization code for tokens, or raise the documented error."""
+        """Exchange an authorization code for tokens, or raise the documented error.
+
+        ``redirect_uri`` is required when the authorize request carried one, and must then be
+        identical (RFC 6749 §4.1.3); when it did not, one sent anyway must be the URI used.
+        """
         with self.lock:
             record = self._codes.get(code)
             if record is None:
@@ -201,7 +214,9 @@ class SandboxState:
                 raise invalid_grant("authorization code was issued to another client")
             if self.now() - record.created > CODE_TTL:
                 raise invalid_grant("authorization code has expired")
-            if record.redirect_uri != redirect_uri:
+            if redirect_uri is None and record.redirect_uri_sent:
+                raise invalid_grant("redirect_uri is required: the authorization request had one")
+            if redirect_uri is not None and record.redirect_uri != redirect_uri:
                 raise invalid_grant("redirect_uri does not match the authorization request")
             self._check_pkce(record.code_challenge, code_verifier)
             grant = Grant(

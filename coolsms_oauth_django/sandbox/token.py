@@ -92,7 +92,7 @@ def handle_token(request: Request, state: SandboxState) -> Response:
         body = state.exchange_code(
             client_id=client_id,
             code=required_param(params, "code"),
-            redirect_uri=required_param(params, "redirect_uri"),
+            redirect_uri=params.get("redirect_uri") or None,
             code_verifier=params.get("code_verifier"),
         )
     elif grant_type == "refresh_token":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import time
+from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -145,7 +146,6 @@ def test_bad_or_missing_client_credentials_are_invalid_client(auto_sandbox, http
         {"grant_type": "password"},
         {"grant_type": "client_credentials"},
         {"code": None},
-        {"redirect_uri": None},
         {"code": 12345},
     ],
 )
@@ -244,6 +244,46 @@ def test_a_code_is_bound_to_the_redirect_uri(auto_sandbox, http):
     response = exchange(auto_sandbox, http, code, redirect_uri="http://localhost:8000/elsewhere/")
     assert response.status_code == 403
     assert response.json()["errorCode"] == "InvalidGrant"
+
+
+REGISTERED = ["https://shop.example/cb", "https://shop.example/other"]
+
+
+@pytest.fixture
+def registered_sandbox(clock) -> Iterator[Sandbox]:
+    """An auto-approving sandbox with registered redirect URIs, so authorize may omit one."""
+    with Sandbox(auto_approve=True, redirect_uris=REGISTERED, clock=clock) as running:
+        yield running
+
+
+def test_redirect_uri_may_be_left_out_when_the_authorize_request_had_none(registered_sandbox, http):
+    code = get_code(registered_sandbox, http, redirect_uri=None)
+    response = exchange(registered_sandbox, http, code, redirect_uri=None)
+    assert response.status_code == 200, response.text
+    assert response.json()["token_type"] == "Bearer"
+
+
+def test_redirect_uri_sent_anyway_must_be_the_one_the_code_went_to(registered_sandbox, http):
+    used = get_code(registered_sandbox, http, redirect_uri=None)
+    assert exchange(registered_sandbox, http, used, redirect_uri=REGISTERED[0]).status_code == 200
+    other = get_code(registered_sandbox, http, redirect_uri=None)
+    response = exchange(registered_sandbox, http, other, redirect_uri=REGISTERED[1])
+    assert response.status_code == 403
+    assert response.json()["errorCode"] == "InvalidGrant"
+
+
+@pytest.mark.parametrize("missing", [None, ""])
+def test_redirect_uri_is_required_when_the_authorize_request_carried_one(
+    registered_sandbox, http, missing
+):
+    code = get_code(registered_sandbox, http, redirect_uri=REGISTERED[0])
+    response = exchange(registered_sandbox, http, code, redirect_uri=missing)
+    assert response.status_code == 403
+    assert response.json() == {
+        "errorCode": "InvalidGrant",
+        "errorMessage": "redirect_uri is required: the authorization request had one",
+    }
+    assert registered_sandbox.live_grants() == []
 
 
 def test_a_code_presented_by_another_registered_client_is_refused(auto_sandbox, http):
