@@ -175,7 +175,7 @@ def _post(
 def handle_authorize(request: Request, state: SandboxState) -> Response:
     """Answer ``GET`` and ``POST /oauth2/v1/authorize``."""
     if request.method not in ("GET", "POST"):
-        raise method_not_allowed("GET or POST")
+        raise method_not_allowed("GET", "POST")
     form = request.query() if request.method == "GET" else request.form()
     authorization = validate(form, state.config)
     if state.config.auto_approve:

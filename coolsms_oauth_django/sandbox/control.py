@@ -73,7 +73,7 @@ def handle_control(request: Request, state: SandboxState) -> Response:
         answer = _clear_faults(state)
     elif name in ("revoke", "faults", "expire", "reset"):
         if method != "POST":
-            raise method_not_allowed("POST")
+            raise method_not_allowed(*(("POST", "DELETE") if name == "faults" else ("POST",)))
         data = request.json_object()
         if name == "revoke":
             answer = {"revoked": state.revoke(_member_id(data))}

@@ -6,11 +6,19 @@ from __future__ import annotations
 class SandboxError(Exception):
     """A request the sandbox refuses; becomes a JSON error response."""
 
-    def __init__(self, status: int, error_code: str, message: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        error_code: str,
+        message: str,
+        headers: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__(f"{error_code}: {message}")
         self.status = status
         self.error_code = error_code
         self.message = message
+        #: Headers the error response carries besides the JSON body (``Allow`` on a 405).
+        self.headers = list(headers or [])
 
     def as_body(self) -> dict[str, str]:
         """Return the JSON body CoolSMS sends for this error."""

@@ -7,6 +7,7 @@ import logging
 import socket
 import sys
 import threading
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,13 @@ MAX_BODY = 15 * 1024 * 1024
 
 
 def dispatch(request: Request, state: SandboxState, base_url: str) -> Response:
-    """Route ``request`` to its endpoint and turn refusals into CoolSMS error bodies."""
+    """Route ``request`` to its endpoint and turn refusals into CoolSMS error bodies.
+
+    ``HEAD`` is answered as ``GET`` (the server leaves the body out), and a 405 carries
+    ``Allow``, whatever the endpoint.
+    """
+    if request.method == "HEAD":
+        request = replace(request, method="GET")
     try:
         if request.path == "/":
             if request.method != "GET":
@@ -137,6 +144,18 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         """Answer a PUT request."""
         self._handle()
 
+    def do_HEAD(self) -> None:
+        """Answer a HEAD request as GET, without the body."""
+        self._handle()
+
+    def do_PATCH(self) -> None:
+        """Answer a PATCH request (a 405 with ``Allow`` on every known path)."""
+        self._handle()
+
+    def do_OPTIONS(self) -> None:
+        """Answer an OPTIONS request (a 405 with ``Allow``: no CORS preflight is approved)."""
+        self._handle()
+
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             raise SandboxError(411, "ValidationError", "send a Content-Length, not chunks")
@@ -213,7 +232,8 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
-        self.wfile.write(response.body)
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         """Log the method, path (never the query, which may hold a code) and status."""

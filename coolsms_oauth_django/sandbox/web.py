@@ -111,8 +111,10 @@ def json_response(data: Any, status: int = 200) -> Response:
 
 
 def error_response(error: SandboxError) -> Response:
-    """Return CoolSMS's JSON error body for ``error``."""
-    return json_response(error.as_body(), error.status)
+    """Return CoolSMS's JSON error body for ``error``, with the headers the error carries."""
+    response = json_response(error.as_body(), error.status)
+    response.headers.extend(error.headers)
+    return response
 
 
 def html_response(page: str, status: int = 200) -> Response:
@@ -128,6 +130,15 @@ def redirect(location: str, status: int = 302) -> Response:
     )
 
 
-def method_not_allowed(allowed: str) -> SandboxError:
-    """Return the error for a known path requested with the wrong method."""
-    return SandboxError(405, "MethodNotAllowed", f"use {allowed} for this path")
+def method_not_allowed(*allowed: str) -> SandboxError:
+    """Return the 405 for a known path requested with a method other than ``allowed``.
+
+    Its ``Allow`` header lists the methods (RFC 9110 §15.5.6), ``HEAD`` wherever ``GET`` is.
+    """
+    methods = [*allowed, "HEAD"] if "GET" in allowed else list(allowed)
+    return SandboxError(
+        405,
+        "MethodNotAllowed",
+        f"use {' or '.join(allowed)} for this path",
+        [("Allow", ", ".join(methods))],
+    )
