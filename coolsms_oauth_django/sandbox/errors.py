@@ -35,6 +35,10 @@ def invalid_grant(message: str) -> SandboxError:
     return SandboxError(403, "InvalidGrant", message)
 
 
+#: The error code of an API call refused for its access token.
+UNAUTHORIZED = "Unauthorized"
+
+
 def unauthorized(message: str, status: int = 401) -> SandboxError:
     """Return an ``Unauthorized`` error (401, or 403 for a missing scope)."""
-    return SandboxError(status, "Unauthorized", message)
+    return SandboxError(status, UNAUTHORIZED, message)

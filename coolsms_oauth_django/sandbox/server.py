@@ -13,10 +13,10 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..endpoints import AUTHORIZE_PATH, TOKEN_PATH
-from .api import find_route, handle_api
+from .api import bearer_token, find_route, handle_api
 from .authorize import handle_authorize
 from .control import CONTROL_PREFIX, handle_control
-from .errors import SandboxError
+from .errors import UNAUTHORIZED, SandboxError
 from .faults import Fault
 from .guard import allowed_host_names, check_host
 from .pages import index_page
@@ -31,11 +31,29 @@ logger = logging.getLogger(__name__)
 MAX_BODY = 15 * 1024 * 1024
 
 
+def bearer_challenge(request: Request, error: SandboxError) -> str:
+    """Return the ``WWW-Authenticate`` value for an API call refused for its token.
+
+    RFC 6750 §3.1: no error code when the request offered no bearer token at all,
+    ``invalid_request`` for a malformed ``Authorization`` header, ``invalid_token`` for a token
+    that is expired, revoked or not the sandbox's, ``insufficient_scope`` for a missing scope.
+    """
+    if error.status == 403:
+        return 'Bearer error="insufficient_scope"'
+    if not (request.header("authorization") or "").lower().startswith("bearer"):
+        return "Bearer"
+    try:
+        bearer_token(request)
+    except SandboxError:
+        return 'Bearer error="invalid_request"'
+    return 'Bearer error="invalid_token"'
+
+
 def dispatch(request: Request, state: SandboxState, base_url: str) -> Response:
     """Route ``request`` to its endpoint and turn refusals into CoolSMS error bodies.
 
-    ``HEAD`` is answered as ``GET`` (the server leaves the body out), and a 405 carries
-    ``Allow``, whatever the endpoint.
+    ``HEAD`` is answered as ``GET`` (the server leaves the body out); a 405 carries ``Allow``
+    and an API call refused for its token carries ``WWW-Authenticate``, whatever the endpoint.
     """
     if request.method == "HEAD":
         request = replace(request, method="GET")
@@ -63,6 +81,8 @@ def dispatch(request: Request, state: SandboxState, base_url: str) -> Response:
             return handle_control(request, state)
         raise SandboxError(404, "NotFound", f"no resource at {request.path}")
     except SandboxError as err:
+        if err.error_code == UNAUTHORIZED and find_route(request.path) is not None:
+            err.headers.append(("WWW-Authenticate", bearer_challenge(request, err)))
         return error_response(err)
     except Exception:
         logger.exception("sandbox failed to answer %s %s", request.method, request.path)

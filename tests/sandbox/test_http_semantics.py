@@ -1,4 +1,5 @@
-"""HTTP as standard clients expect it: 405s say what is allowed, and HEAD works like GET."""
+"""HTTP as standard clients expect it: 405s say what is allowed, HEAD works like GET, and an
+API refused for its token says so in ``WWW-Authenticate`` (RFC 6750 §3)."""
 
 from __future__ import annotations
 
@@ -107,3 +108,71 @@ def test_a_head_request_meets_the_faults_of_its_path(auto_sandbox, http):
     response = http.head(auto_sandbox.base_url + BALANCE_PATH)
     assert (response.status_code, response.content) == (503, b"")
     assert response.headers["Content-Length"] == "4"
+
+
+@pytest.mark.parametrize("path", sorted(API_ROUTES))
+def test_an_api_call_without_a_token_gets_a_bare_bearer_challenge(auto_sandbox, http, path):
+    route = API_ROUTES[path]
+    response = http.request(route.method, auto_sandbox.base_url + path, json={})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_another_authentication_scheme_gets_a_bare_bearer_challenge(auto_sandbox, http):
+    response = http.get(auto_sandbox.base_url + BALANCE_PATH, auth=("user", "password"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("header", ["Bearer", "Bearer  ", "Bearer two words"])
+def test_a_malformed_bearer_header_is_an_invalid_request(auto_sandbox, http, header):
+    response = http.get(auto_sandbox.base_url + BALANCE_PATH, headers={"Authorization": header})
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_request"'
+
+
+def test_a_token_the_sandbox_did_not_sign_is_an_invalid_token(auto_sandbox, http):
+    response = http.get(auto_sandbox.base_url + BALANCE_PATH, headers=bearer("not.a.token"))
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+@pytest.mark.parametrize("how", ["expired", "revoked", "lifetime over"])
+def test_an_expired_or_revoked_token_is_an_invalid_token(auto_sandbox, http, clock, how):
+    issued = tokens(auto_sandbox, http)
+    if how == "expired":
+        auto_sandbox.expire_access_tokens()
+    elif how == "revoked":
+        auto_sandbox.revoke()
+    else:
+        clock.advance(auto_sandbox.config.access_token_ttl + 1)
+    response = http.get(
+        auto_sandbox.base_url + BALANCE_PATH, headers=bearer(issued["access_token"])
+    )
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="invalid_token"'
+
+
+def test_a_token_without_the_scope_is_an_insufficient_scope(auto_sandbox, http):
+    issued = tokens(auto_sandbox, http, scope="users:read")
+    response = http.get(
+        auto_sandbox.base_url + BALANCE_PATH, headers=bearer(issued["access_token"])
+    )
+    assert response.status_code == 403
+    assert response.headers["WWW-Authenticate"] == 'Bearer error="insufficient_scope"'
+
+
+def test_only_refusals_for_the_token_carry_a_challenge(auto_sandbox, http):
+    issued = tokens(auto_sandbox, http)
+    answered = http.get(
+        auto_sandbox.base_url + BALANCE_PATH, headers=bearer(issued["access_token"])
+    )
+    invalid_body = http.post(
+        auto_sandbox.base_url + SEND_MESSAGE_PATH,
+        data=b"not json",
+        headers=bearer(issued["access_token"]),
+    )
+    token_endpoint = http.post(auto_sandbox.base_url + TOKEN_PATH, json={})
+    assert (answered.status_code, invalid_body.status_code) == (200, 400)
+    for response in (answered, invalid_body, token_endpoint):
+        assert "WWW-Authenticate" not in response.headers
