@@ -148,34 +148,6 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
     # Headers and body go out in two writes; with Nagle on, each answer waits for an ACK.
     disable_nagle_algorithm = True
 
-    def do_GET(self) -> None:
-        """Answer a GET request."""
-        self._handle()
-
-    def do_POST(self) -> None:
-        """Answer a POST request."""
-        self._handle()
-
-    def do_DELETE(self) -> None:
-        """Answer a DELETE request."""
-        self._handle()
-
-    def do_PUT(self) -> None:
-        """Answer a PUT request."""
-        self._handle()
-
-    def do_HEAD(self) -> None:
-        """Answer a HEAD request as GET, without the body."""
-        self._handle()
-
-    def do_PATCH(self) -> None:
-        """Answer a PATCH request (a 405 with ``Allow`` on every known path)."""
-        self._handle()
-
-    def do_OPTIONS(self) -> None:
-        """Answer an OPTIONS request (a 405 with ``Allow``: no CORS preflight is approved)."""
-        self._handle()
-
     def _read_body(self) -> bytes:
         if "chunked" in (self.headers.get("Transfer-Encoding") or "").lower():
             raise SandboxError(411, "ValidationError", "send a Content-Length, not chunks")
@@ -215,6 +187,10 @@ class SandboxRequestHandler(BaseHTTPRequestHandler):
             if fault is not None and self._apply_fault(fault):
                 return
         self._send(dispatch(request, state, self.server.base_url))
+
+    # http.server calls do_<METHOD>; every method goes through dispatch, which answers a method
+    # a path does not take with a 405 and its Allow header, and HEAD as GET without the body.
+    do_GET = do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = _handle
 
     def _observe(self, request: Request, state: SandboxState) -> Fault | None:
         """Record the request, count token calls and return the fault due for it."""
