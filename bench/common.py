@@ -176,7 +176,8 @@ def connect(user: Any) -> Any:
         tokens = oauth.exchange_code(
             config, http, code=code, redirect_uri=REDIRECT_URI, now=clock.now()
         )
-    return accounts.save_connection(user, tokens, profile=None)
+        profile = oauth.fetch_profile(config, http, tokens.access_token)
+    return accounts.save_connection(user, tokens, profile=profile)
 
 
 def make_connections(count: int, *, prefix: str = "user", batch: int = 5000) -> None:

@@ -19,7 +19,7 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from . import clock, signals
-from .exceptions import AccountAlreadyLinked
+from .exceptions import AccountAlreadyLinked, MemberNotIdentified
 from .models import MAX_ERROR_LENGTH, TOKEN_FIELDS, CoolSMSAccount, token_is_due
 from .oauth import TokenSet
 
@@ -33,9 +33,34 @@ PROFILE_FIELDS = {
 
 PROFILE_LIMITS = {"name": 150, "email": 254, "phone_number": 32, "account_id": 64}
 
+#: Profile keys that name the member, first found wins: CoolSMS's, then a standard server's.
+MEMBER_KEYS = ("memberId", "sub")
+#: The longest member id (the column's length); a longer one is not cut, it names no one.
+MAX_MEMBER_ID_LENGTH = 64
+
 
 def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
+
+
+def member_of(profile: Mapping[str, Any]) -> str | None:
+    """Return the member id ``profile`` names (``memberId``, else ``sub``), or ``None``.
+
+    A value that is not a non-blank, printable string of at most
+    :data:`MAX_MEMBER_ID_LENGTH` characters names no one.
+    """
+    for key in MEMBER_KEYS:
+        value = profile.get(key)
+        if value is None:
+            continue
+        valid = (
+            isinstance(value, str)
+            and value.strip()
+            and value.isprintable()
+            and len(value) <= MAX_MEMBER_ID_LENGTH
+        )
+        return value if valid else None
+    return None
 
 
 def account_of(user: object) -> CoolSMSAccount | None:
@@ -50,26 +75,24 @@ def save_connection(
     user: AbstractBaseUser,
     tokens: TokenSet,
     *,
-    profile: Mapping[str, Any] | None,
-    profile_error: str = "",
+    profile: Mapping[str, Any],
     request: HttpRequest | None = None,
 ) -> CoolSMSAccount:
     """Create or update ``user``'s connection in one transaction and send ``account_connected``.
 
-    Raise :class:`AccountAlreadyLinked` (and store nothing) when the CoolSMS member is
-    already connected to another user.
+    ``profile`` is the member profile read with ``tokens``: the member it names
+    (:func:`member_of`) and its fields replace what the connection held. A refresh token
+    the exchange did not renew is kept only for the same member. Store nothing and raise
+    :class:`MemberNotIdentified` when the profile names no member, and
+    :class:`AccountAlreadyLinked` when the member is connected to another user.
     """
-    profile = profile or {}
-    member_id = _text(profile.get("memberId"), 64) or tokens.member_id
+    member_id = member_of(profile)
+    if member_id is None:
+        raise MemberNotIdentified("The CoolSMS profile names no member; nothing was stored.")
     now = clock.now()
     try:
         with transaction.atomic():
-            if (
-                member_id
-                and CoolSMSAccount.objects.filter(member_id=member_id)
-                .exclude(user_id=user.pk)
-                .exists()
-            ):
+            if CoolSMSAccount.objects.filter(member_id=member_id).exclude(user_id=user.pk).exists():
                 raise AccountAlreadyLinked(
                     "This CoolSMS account is already connected to another user."
                 )
@@ -78,17 +101,16 @@ def save_connection(
             if account is None:
                 account = CoolSMSAccount(user_id=user.pk)
             account.apply_tokens(tokens, now=now)
-            if member_id:
-                account.member_id = member_id
+            if account.member_id != member_id:
+                # Another member's refresh token must not stay with this member's tokens.
+                account.refresh_token = tokens.refresh_token
+            account.member_id = member_id
             for key, field_name in PROFILE_FIELDS.items():
-                if key in profile:
-                    setattr(account, field_name, _text(profile[key], PROFILE_LIMITS[field_name]))
+                setattr(account, field_name, _text(profile.get(key), PROFILE_LIMITS[field_name]))
             account.connected_at = now
             account.last_refreshed_at = None
             account.last_error = ""
             account.last_error_at = None
-            if profile_error:
-                account.record_error(profile_error, now=now)
             account.save()
     except IntegrityError as err:
         # Two users connecting the same member at the same moment: the unique index decides.

@@ -37,6 +37,10 @@ class AccountAlreadyLinked(CoolSMSOAuthError):
     """The CoolSMS account is already connected to another user of this site."""
 
 
+class MemberNotIdentified(CoolSMSOAuthError):
+    """The profile read after the code exchange names no CoolSMS member; nothing is stored."""
+
+
 class TokenError(CoolSMSOAuthError):
     """The token endpoint refused a request or answered with something unusable."""
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -24,6 +23,7 @@ from .exceptions import (
     AccountAlreadyLinked,
     CallbackError,
     CoolSMSAPIError,
+    MemberNotIdentified,
     StateMismatch,
     TokenError,
 )
@@ -208,21 +208,22 @@ class CallbackView(View):
                     flow,
                     _("CoolSMS did not complete the connection. Please try again."),
                 )
-            profile: dict[str, Any] | None = None
-            profile_error = ""
+            # The profile names the member; without it nothing is stored (see save_connection).
             try:
                 profile = oauth.fetch_profile(config, http, tokens.access_token)
             except (CoolSMSAPIError, TokenError) as err:
                 logger.warning("CoolSMS profile could not be read: %r", err)
-                profile_error = f"Profile not read: {err}"
+                return self.fail(request, flow, self.member_unknown_text())
         try:
             accounts.save_connection(
                 request.user,  # type: ignore[arg-type]
                 tokens,
                 profile=profile,
-                profile_error=profile_error,
                 request=request,
             )
+        except MemberNotIdentified:
+            logger.warning("CoolSMS profile names no member; nothing was stored")
+            return self.fail(request, flow, self.member_unknown_text())
         except AccountAlreadyLinked:
             return self.fail(
                 request,
@@ -243,6 +244,14 @@ class CallbackView(View):
             )
         _notify(request, messages.SUCCESS, _("Your CoolSMS account is connected."))
         return HttpResponseRedirect(flow.next_url)
+
+    @staticmethod
+    def member_unknown_text() -> str:
+        """Return what the user reads when CoolSMS did not say which member connected."""
+        return _(
+            "CoolSMS did not say which account you connected, so nothing was saved. "
+            "Please try again."
+        )
 
     @staticmethod
     def lost_strict_cookie(request: HttpRequest) -> bool:

@@ -58,7 +58,10 @@ def sandbox_tokens(sandbox: Sandbox) -> oauth.TokenSet:
 
 def connect(user: AbstractBaseUser, sandbox: Sandbox) -> CoolSMSAccount:
     """Connect ``user`` to the sandbox's default member and return the saved account."""
-    return accounts.save_connection(user, sandbox_tokens(sandbox), profile=None)
+    tokens = sandbox_tokens(sandbox)
+    with requests.Session() as http:
+        profile = oauth.fetch_profile(app_settings(), http, tokens.access_token)
+    return accounts.save_connection(user, tokens, profile=profile)
 
 
 def expire(account: CoolSMSAccount, seconds_ago: int = 5) -> None:

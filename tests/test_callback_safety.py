@@ -1,4 +1,4 @@
-"""What the callback trusts: the values it logs and the issuer it names."""
+"""What the callback trusts: the values it logs, the issuer and the member it names."""
 
 from __future__ import annotations
 
@@ -7,13 +7,25 @@ from typing import Any
 
 import pytest
 import responses
+from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
 from coolsms_oauth_django import oauth
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import TOKEN_URL, callback, calls_to, start_flow, token_body
+from .conftest import (
+    PROFILE,
+    PROFILE_URL,
+    REFRESH_TOKEN,
+    TOKEN_URL,
+    callback,
+    calls_to,
+    make_jwt,
+    start_flow,
+    token_body,
+)
+from .conftest_session import stored_tokens
 
 pytestmark = pytest.mark.django_db
 
@@ -128,3 +140,115 @@ def test_h08_a_set_issuer_is_the_only_one_accepted(settings: Any) -> None:
     assert oauth.issuer_matches(config, "https://issuer.example")
     assert oauth.issuer_matches(config, "https://issuer.example/")
     assert not oauth.issuer_matches(config, "https://api.coolsms.co.kr")
+
+
+# --- H4: a connection always knows its member --------------------------------------------
+
+
+def connect_as(client: Client, mock: responses.RequestsMock, profile: dict[str, Any]) -> Any:
+    """Run a connect flow whose profile read answers ``profile``; return the callback."""
+    mock.replace(responses.GET, PROFILE_URL, json=profile)
+    params = start_flow(client, next_url="/back/")
+    return callback(client, code="code-1", state=params["state"])
+
+
+def test_h04_a_failed_profile_read_stores_nothing_and_asks_to_try_again(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    coolsms.replace(responses.GET, PROFILE_URL, status=500, json={"errorCode": "InternalError"})
+    params = start_flow(logged_in, next_url="/back/")
+    response = callback(logged_in, code="code-1", state=params["state"])
+    assert response["Location"] == "/back/"
+    assert len(calls_to(coolsms, TOKEN_URL)) == 1  # the code was spent...
+    assert not CoolSMSAccount.objects.exists()  # ...and nothing kept
+    page = logged_in.get("/coolsms/connect/").content.decode()
+    assert "did not say which account you connected" in page
+
+
+@pytest.mark.parametrize(
+    "profile",
+    [
+        {"name": "no id"},
+        {"memberId": ""},
+        {"memberId": "   "},
+        {"memberId": 12345},
+        {"memberId": "M" * 65},
+        {"memberId": "MEM\n1"},
+        {"memberId": "M" * 65, "sub": "fallback-is-not-taken"},
+    ],
+)
+def test_h04_a_profile_naming_no_member_stores_nothing(
+    logged_in: Client, coolsms: responses.RequestsMock, profile: dict[str, Any]
+) -> None:
+    response = connect_as(logged_in, coolsms, profile)
+    assert response["Location"] == "/back/"
+    assert not CoolSMSAccount.objects.exists()
+
+
+def test_h04_two_users_cannot_both_connect_one_member_when_the_profile_fails(
+    logged_in: Client, other_user: AbstractBaseUser, coolsms: responses.RequestsMock
+) -> None:
+    other = Client()
+    other.force_login(other_user)
+    connect_as(other, coolsms, PROFILE)
+    # An opaque access token: nothing but the profile can tell whose it is.
+    coolsms.replace(responses.POST, TOKEN_URL, json=token_body(access_token="opaque-access-2"))
+    coolsms.replace(responses.GET, PROFILE_URL, status=503)
+    params = start_flow(logged_in)
+    callback(logged_in, code="code-2", state=params["state"])
+    assert list(CoolSMSAccount.objects.values_list("user_id", "member_id")) == [
+        (other_user.pk, PROFILE["memberId"])
+    ]
+
+
+def test_h04_a_reconnect_with_a_failing_profile_keeps_the_old_connection_whole(
+    logged_in: Client, user: AbstractBaseUser, coolsms: responses.RequestsMock
+) -> None:
+    connect_as(logged_in, coolsms, PROFILE)
+    before = stored_tokens(CoolSMSAccount.objects.get(user=user))
+    coolsms.replace(
+        responses.POST, TOKEN_URL, json=token_body(access_token=make_jwt(memberId="M2"))
+    )
+    coolsms.replace(responses.GET, PROFILE_URL, status=500)
+    params = start_flow(logged_in)
+    callback(logged_in, code="code-2", state=params["state"])
+    account = CoolSMSAccount.objects.get(user=user)
+    assert account.member_id == PROFILE["memberId"]
+    assert stored_tokens(account) == before  # not the other member's tokens
+
+
+def test_h04_a_reconnect_as_another_member_replaces_member_profile_and_tokens(
+    logged_in: Client, user: AbstractBaseUser, coolsms: responses.RequestsMock
+) -> None:
+    connect_as(logged_in, coolsms, PROFILE)
+    second_access = make_jwt(memberId="MEM0000000000002")
+    coolsms.replace(
+        responses.POST, TOKEN_URL, json=token_body(access_token=second_access, refresh_token=None)
+    )
+    connect_as(logged_in, coolsms, {"memberId": "MEM0000000000002", "name": "Second"})
+    account = CoolSMSAccount.objects.get(user=user)
+    assert account.member_id == "MEM0000000000002"
+    assert (account.name, account.email, account.phone_number) == ("Second", "", "")
+    # The first member's refresh token does not stay with the second member's tokens.
+    assert stored_tokens(account) == (second_access, None)
+
+
+def test_h04_a_reconnect_as_the_same_member_keeps_a_refresh_token_not_renewed(
+    logged_in: Client, user: AbstractBaseUser, coolsms: responses.RequestsMock
+) -> None:
+    connect_as(logged_in, coolsms, PROFILE)
+    coolsms.replace(responses.POST, TOKEN_URL, json=token_body(refresh_token=None))
+    connect_as(logged_in, coolsms, PROFILE)
+    assert stored_tokens(CoolSMSAccount.objects.get(user=user))[1] == REFRESH_TOKEN
+
+
+def test_h04_a_standard_server_is_identified_by_sub(
+    logged_in: Client, standard_server: responses.RequestsMock
+) -> None:
+    standard_server.replace(
+        responses.GET, PROFILE_URL, json={"sub": "248289761001", "email": "j@example.com"}
+    )
+    params = start_flow(logged_in)
+    assert callback(logged_in, code="code-1", state=params["state"]).status_code == 302
+    account = CoolSMSAccount.objects.get()
+    assert (account.member_id, account.email) == ("248289761001", "j@example.com")

@@ -20,7 +20,6 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from .conftest import (
     PASSWORD,
     PROFILE,
-    PROFILE_URL,
     TOKEN_URL,
     callback,
     calls_to,
@@ -560,20 +559,6 @@ def test_connecting_again_updates_the_one_connection(
         params = start_flow(logged_in)
         callback(logged_in, code=code, state=params["state"])
     assert CoolSMSAccount.objects.count() == 1
-
-
-def test_profile_failure_keeps_the_tokens_and_records_the_error(
-    logged_in: Client, coolsms: responses.RequestsMock
-) -> None:
-    coolsms.replace(responses.GET, PROFILE_URL, status=500, json={"errorCode": "InternalError"})
-    params = start_flow(logged_in)
-    response = callback(logged_in, code="code-1", state=params["state"])
-    assert response.status_code == 302
-    account = CoolSMSAccount.objects.get()
-    assert account.refresh_token == token_body()["refresh_token"]
-    assert "InternalError" in account.last_error
-    # The member id still comes from the access token's claims.
-    assert account.member_id == PROFILE["memberId"]
 
 
 def test_token_endpoint_failure_stores_nothing_and_tells_the_user(
