@@ -13,11 +13,12 @@ from django.shortcuts import render, resolve_url
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
-from . import accounts, clock, oauth, state
+from . import accounts, clock, endpoints, oauth, state
 from .conf import AppSettings, app_settings
 from .exceptions import (
     AccountAlreadyLinked,
@@ -73,6 +74,10 @@ class ConnectView(LoginRequiredMixin, View):
             {
                 "next": next_url,
                 "scopes": config.scopes,
+                "scope_meanings": [
+                    (scope, endpoints.scope_meaning(scope, get_language()))
+                    for scope in config.scopes
+                ],
                 "account": accounts.account_of(request.user),
             },
         )
