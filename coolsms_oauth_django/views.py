@@ -116,13 +116,14 @@ class CallbackView(View):
 
     error_template_name = "coolsms_oauth/error.html"
     resume_template_name = "coolsms_oauth/resume.html"
+    connected_template_name = "coolsms_oauth/connected.html"
 
     def get(self, request: HttpRequest) -> HttpResponseBase:
         try:
             response = self.handle(request)
         except CallbackError as err:
             security_logger.warning("Refused CoolSMS callback: %s", err)
-            response = self.error(request, _("This link is not valid. Please connect again."), 400)
+            response = self.refused(request, err)
         # RFC 9700 §4.2.4: the code must not leak through Referer or a cache. A page rendered
         # here keeps the code in its URL, so it sends a Referer only to this site: under
         # "no-referrer" a browser sends "Origin: null" with the page's own forms, which
@@ -140,6 +141,19 @@ class CallbackView(View):
             {"message": text, "connect_url": reverse("coolsms_oauth:connect")},
             status=status,
         )
+
+    def refused(self, request: HttpRequest, err: CallbackError) -> HttpResponse:
+        """Render the page of a refused callback.
+
+        A used, expired or unknown state from a user who is connected (a replayed callback, a
+        second tab) says so and leads on, rather than asking to connect again.
+        """
+        account = accounts.account_of(request.user) if isinstance(err, StateMismatch) else None
+        if account is not None and account.is_active:
+            next_url = resolve_url(app_settings().connect_redirect_url)
+            context = {"account": account, "next_url": next_url}
+            return render(request, self.connected_template_name, context, status=400)
+        return self.error(request, _("This link is not valid. Please connect again."), 400)
 
     def fail(self, request: HttpRequest, flow: state.PendingFlow, text: str) -> HttpResponse:
         """Tell the user what went wrong: a message on their next page, else an error page."""

@@ -3,11 +3,86 @@
 from __future__ import annotations
 
 import pytest
+import responses
 from django.test import Client
 
 from coolsms_oauth_django import endpoints
+from coolsms_oauth_django.models import CoolSMSAccount
+
+from .conftest import PROFILE, callback, connect_through_flow, start_flow
 
 pytestmark = pytest.mark.django_db
+
+INVALID = "This link is not valid. Please connect again."
+ALREADY = "is already connected. This connection link is no longer needed."
+
+
+def replay_of_a_finished_flow(client: Client) -> str:
+    """Connect through a flow, then send its callback again; return the page's text."""
+    params = start_flow(client)
+    assert callback(client, code="code-1", state=params["state"]).status_code == 302
+    replay = callback(client, code="code-1", state=params["state"])
+    assert replay.status_code == 400
+    return replay.content.decode()
+
+
+def test_a_replayed_callback_of_a_connected_user_says_it_is_connected(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    page = replay_of_a_finished_flow(logged_in)
+    assert f"Your CoolSMS account {PROFILE['memberId']} {ALREADY}" in page
+    assert INVALID not in page
+    # The link leads where a finished connection lands (CONNECT_REDIRECT_URL).
+    assert '<a href="/" id="coolsms-connected-continue">' in page
+
+
+def test_a_second_tab_with_an_unknown_state_says_the_user_is_connected(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    connect_through_flow(logged_in)
+    page = callback(logged_in, code="code-2", state="state-of-a-flow-this-session-forgot")
+    assert page.status_code == 400
+    assert ALREADY in page.content.decode()
+
+
+def test_the_already_connected_page_is_in_korean_for_a_korean_browser(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    connect_through_flow(logged_in)
+    page = logged_in.get(
+        "/coolsms/callback/", {"code": "c", "state": "s"}, headers={"accept-language": "ko"}
+    )
+    assert f"쿨에스엠에스 계정 {PROFILE['memberId']}은(는) 이미 연결되어 있습니다." in (
+        page.content.decode()
+    )
+
+
+def test_a_replayed_callback_of_a_connection_needing_renewal_asks_to_connect_again(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    connect_through_flow(logged_in)
+    CoolSMSAccount.objects.update(status=CoolSMSAccount.NEEDS_RECONNECT)
+    page = callback(logged_in, code="code-1", state="unknown").content.decode()
+    assert INVALID in page
+    assert 'id="coolsms-connect-link"' in page
+
+
+def test_an_unknown_state_of_a_user_not_connected_asks_to_connect_again(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    page = callback(logged_in, code="code-1", state="unknown").content.decode()
+    assert INVALID in page
+    assert ALREADY not in page
+
+
+def test_a_wrong_issuer_is_refused_even_for_a_connected_user(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
+    connect_through_flow(logged_in)
+    params = start_flow(logged_in)
+    page = callback(logged_in, code="code-1", state=params["state"], iss="https://evil.test")
+    assert page.status_code == 400
+    assert INVALID in page.content.decode()
 
 
 @pytest.mark.parametrize(
