@@ -44,7 +44,7 @@ def _scheduled_date(value: datetime | str) -> str:
     return value.isoformat()
 
 
-def _checked(message: Mapping[str, Any], index: int | None = None) -> dict[str, Any]:
+def _checked(message: Mapping[str, Any], index: int | None = None) -> Mapping[str, Any]:
     try:
         return sms.validate(message)
     except sms.MessageRefused as err:

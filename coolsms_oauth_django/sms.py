@@ -223,18 +223,20 @@ def _check_kakao(message: Mapping[str, Any], kind: str) -> None:
         raise MessageRefused(BAD_KAKAO_TEMPLATE, "An ATA message needs kakaoOptions.templateId.")
 
 
-def validate(message: Mapping[str, Any]) -> dict[str, Any]:
+def validate(message: Mapping[str, Any]) -> Mapping[str, Any]:
     """Check ``message`` against CoolSMS's rules; return it with its numbers normalized.
 
     Raise :class:`MessageRefused` (a ``ValueError``) with CoolSMS's status code and a
-    sentence saying what to change. The returned copy keeps every field; ``type``, when
-    given, is upper-cased.
+    sentence saying what to change. A message already in CoolSMS's form (digits only, an
+    upper-case ``type``) comes back as it is, never changed; else a normalized copy that
+    keeps every field comes back (a send of 10,000 messages copies none of them).
     """
     if not isinstance(message, Mapping):
         raise MessageRefused(MISSING_VALUE, "A message must be an object with to, from and text.")
-    checked = dict(message)
-    checked["to"] = _number(message, "to", RECIPIENT_DIGITS, "The recipient")
-    checked["from"] = _number(message, "from", SENDER_DIGITS, "The sender number")
+    changes = {
+        "to": _number(message, "to", RECIPIENT_DIGITS, "The recipient"),
+        "from": _number(message, "from", SENDER_DIGITS, "The sender number"),
+    }
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         raise MessageRefused(MISSING_VALUE, "The text (text) is required.")
@@ -247,7 +249,7 @@ def validate(message: Mapping[str, Any]) -> dict[str, Any]:
             raise MessageRefused(
                 BAD_TYPE, f"The type must be one of {', '.join(MESSAGE_TYPES)}; got {given!r}."
             )
-        kind = checked["type"] = given.upper()
+        kind = changes["type"] = given.upper()
     else:
         kind = message_type(text, image=bool(message.get("imageId")), subject=bool(subject))
     check_text(text, kind)
@@ -262,7 +264,9 @@ def validate(message: Mapping[str, Any]) -> dict[str, Any]:
             )
     _check_kakao(message, kind)
     _check_custom_fields(message.get("customFields"))
-    return checked
+    if all(message.get(name) == value for name, value in changes.items()):
+        return message
+    return {**message, **changes}
 
 
 def resolved_type(message: Mapping[str, Any]) -> str:

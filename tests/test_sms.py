@@ -185,11 +185,17 @@ def test_custom_fields_are_limited_with_1032():
     assert refused({**GOOD, "customFields": {"k": 1}}).status_code == "1032"
 
 
-def test_validate_returns_a_copy_and_keeps_every_field():
+def test_validate_normalises_a_copy_and_keeps_every_field():
     message = {**GOOD, "to": "010-1234-5678", "country": "82", "customFields": {"a": "b"}}
     checked = sms.validate(message)
     assert message["to"] == "010-1234-5678"
     assert checked == {**message, "to": "01012345678"}
+
+
+def test_validate_returns_a_message_already_in_form_without_copying():
+    message = {**GOOD, "type": "LMS"}
+    assert sms.validate(message) is message
+    assert sms.validate({**GOOD, "type": "lms"}) == {**GOOD, "type": "LMS"}
 
 
 def test_a_refusal_is_a_value_error():
