@@ -12,7 +12,7 @@ import time
 
 from bench import common
 
-BENCHMARKS = ["middleware", "api_call", "stampede", "rotate_keys", "connect_flow"]
+BENCHMARKS = ["middleware", "api_call", "stampede", "rotate_keys", "connect_flow", "send_many"]
 
 
 def main(argv: list[str]) -> int:

@@ -63,3 +63,15 @@ def test_rotate_keys_benchmark_reencrypts_every_row() -> None:
     result = bench_rotate_keys.run(quick=True)
     assert result.checks["rotated_all"]
     assert result.checks["outputs"][-1] == "Re-encrypted 1000 account(s); 0 unreadable."
+
+
+@pytest.mark.django_db(transaction=True)
+def test_send_many_benchmark_registers_every_message_from_both_clients() -> None:
+    from bench import bench_send_many
+
+    result = bench_send_many.run(quick=True)
+    size = result.checks["size"]
+    assert result.checks["registered"] == {
+        "bare requests.Session": size,
+        "session.send_many": size,
+    }
