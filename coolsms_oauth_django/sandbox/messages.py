@@ -3,7 +3,7 @@
 The rules are CoolSMS's, from :mod:`coolsms_oauth_django.sms` (the module the session checks
 with too); this module adds what only the provider knows: the member's registered sender
 numbers, the images it stored and the Kakao channels and templates it holds. Where CoolSMS's
-documentation leaves a point open the sandbox decides, and ``docs/sandbox-messaging.md``
+documentation leaves a point open the sandbox decides, and ``docs/sandbox.md`` (Messaging)
 says how.
 """
 
