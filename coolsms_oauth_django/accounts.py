@@ -174,6 +174,10 @@ class ConnectionRow(NamedTuple):
         """Return whether the access token expires within ``leeway`` seconds."""
         return token_is_due(self.expires_at, leeway)
 
+    def __repr__(self) -> str:
+        # No token: an error report shows the local variables that hold this row.
+        return f"ConnectionRow(pk={self.pk!r}, status={self.status!r})"
+
 
 #: The columns of a :class:`ConnectionRow`, in order.
 CONNECTION_ROW_FIELDS = ConnectionRow._fields

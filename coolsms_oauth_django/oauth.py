@@ -3,6 +3,10 @@
 Nothing here knows about views or requests' module-level functions: each call takes the
 validated :class:`~coolsms_oauth_django.conf.AppSettings` and a ``requests.Session``, so it is
 tested without a web request. Where CoolSMS's documentation is silent, RFC 6749 decides.
+
+The functions that send a code, a token or the client secret let their errors out detached
+(:func:`~coolsms_oauth_django.exceptions.detach_errors`): an error report never reaches the
+frames that held them.
 """
 
 from __future__ import annotations
@@ -21,7 +25,14 @@ import requests
 
 from .conf import AppSettings
 from .endpoints import GRANT_GONE_ERRORS, code_challenge
-from .exceptions import CoolSMSAPIError, InvalidGrant, TokenError, TokenRefreshError
+from .exceptions import (
+    CoolSMSAPIError,
+    InvalidGrant,
+    TokenError,
+    TokenRefreshError,
+    detach_errors,
+    failure_reason,
+)
 
 logger = logging.getLogger("coolsms_oauth_django")
 
@@ -104,6 +115,7 @@ def issuer_matches(config: AppSettings, issuer: str) -> bool:
 # --- Token endpoint ----------------------------------------------------------------------
 
 
+@detach_errors()
 def exchange_code(
     config: AppSettings,
     http: requests.Session,
@@ -120,6 +132,7 @@ def exchange_code(
     return _token_request(config, http, data, requested_scopes=config.scopes, now=now)
 
 
+@detach_errors()
 def refresh_tokens(
     config: AppSettings,
     http: requests.Session,
@@ -166,7 +179,7 @@ def _token_request(
     except requests.RequestException as err:
         logger.warning("CoolSMS token endpoint unreachable (%s): %s", grant, type(err).__name__)
         raise TokenRefreshError(
-            f"The CoolSMS token endpoint could not be reached ({type(err).__name__})."
+            f"The CoolSMS token endpoint could not be reached ({failure_reason(err)})."
         ) from err
     with response:
         content = read_limited(response)
@@ -193,7 +206,7 @@ def read_limited(response: requests.Response) -> bytes | None:
             chunks.append(chunk)
     except requests.RequestException as err:
         raise TokenRefreshError(
-            f"The CoolSMS answer could not be read ({type(err).__name__})."
+            f"The CoolSMS answer could not be read ({failure_reason(err)})."
         ) from err
     return b"".join(chunks)
 
@@ -343,6 +356,7 @@ def api_error(response: requests.Response, content: bytes | None) -> CoolSMSAPIE
     )
 
 
+@detach_errors()
 def fetch_profile(config: AppSettings, http: requests.Session, access_token: str) -> dict[str, Any]:
     """Return the member profile at ``PROFILE_PATH``; raise on any failure."""
     try:
@@ -354,7 +368,9 @@ def fetch_profile(config: AppSettings, http: requests.Session, access_token: str
             stream=True,
         )
     except requests.RequestException as err:
-        raise CoolSMSAPIError(0, type(err).__name__, "The profile could not be fetched.") from err
+        raise CoolSMSAPIError(
+            0, type(err).__name__, f"The profile could not be fetched ({failure_reason(err)})."
+        ) from err
     with response:
         content = read_limited(response)
     if not 200 <= response.status_code < 300:

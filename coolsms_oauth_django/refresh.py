@@ -20,7 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 
@@ -35,6 +35,7 @@ from .exceptions import (
     ReconnectRequired,
     TokenError,
     TokenRefreshError,
+    detach_errors,
 )
 from .http import create_session
 from .models import CoolSMSAccount
@@ -79,7 +80,7 @@ class _Reason:
     """Why a caller wants a new token; decided again once the row is locked."""
 
     leeway: float
-    rejected_token: str | None = None
+    rejected_token: str | None = field(default=None, repr=False)
     force: bool = False
 
     def holds_for(self, account: CoolSMSAccount) -> bool:
@@ -117,6 +118,7 @@ def token_and_expiry(account_pk: int, *, sleep: Sleep | None = None) -> tuple[st
     return row.access_token, row.expires_at
 
 
+@detach_errors()
 def refresh_account(
     account_pk: int,
     *,
@@ -155,7 +157,8 @@ def refresh_account(
                 if failures == attempts:
                     accounts.record_error(account_pk, str(err))
                     raise TokenRefreshError(
-                        f"Refreshing the CoolSMS token failed {attempts} times; try again later.",
+                        f"Refreshing the CoolSMS token failed {attempts} times; try again later. "
+                        f"The last time: {err}",
                         status=err.status,
                         error_code=err.error_code,
                     ) from err

@@ -28,7 +28,14 @@ from django.contrib.auth.models import AnonymousUser
 from . import endpoints, oauth, refresh
 from .accounts import connection_row
 from .conf import app_settings
-from .exceptions import CoolSMSAPIError, NotConnected, ReconnectRequired
+from .exceptions import (
+    CoolSMSAPIError,
+    CoolSMSOAuthError,
+    NotConnected,
+    ReconnectRequired,
+    detach_errors,
+    failure_reason,
+)
 from .http import USER_AGENT, api_adapter
 from .messaging import MessagingMixin, json_object
 from .models import CoolSMSAccount, token_is_due
@@ -137,10 +144,18 @@ class CoolSMSSession(MessagingMixin, requests.Session):
             return path
         return urljoin(self.base_url + "/", path.lstrip("/"))
 
+    @detach_errors(CoolSMSOAuthError, requests.RequestException)
     def request(  # type: ignore[override]
         self, method: str | bytes, url: str | bytes, **kwargs: Any
     ) -> requests.Response:
-        """Send a request; refresh and send it once more if CoolSMS answers 401."""
+        """Send a request; refresh and send it once more if CoolSMS answers 401.
+
+        Errors are raised without the frames of ``requests`` and urllib3, which hold the
+        ``Authorization`` header (see :func:`~coolsms_oauth_django.exceptions.detach_errors`).
+        """
+        return self._send(method, url, **kwargs)
+
+    def _send(self, method: str | bytes, url: str | bytes, **kwargs: Any) -> requests.Response:
         target = self.url(url.decode() if isinstance(url, bytes) else url)
         kwargs.setdefault("timeout", self.timeout)
         response = super().request(method, target, **kwargs)
@@ -170,16 +185,19 @@ class CoolSMSSession(MessagingMixin, requests.Session):
             return None
         return _bearer(response.request)
 
+    @detach_errors()
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request and return its decoded JSON; raise :class:`CoolSMSAPIError`.
 
         Network failures become a ``CoolSMSAPIError`` with status 0 and the error's type
-        as ``error_code``.
+        as ``error_code``; the message says what failed ("Connection refused", ...).
         """
         try:
-            response = self.request(method, path, **kwargs)
+            response = self._send(method, path, **kwargs)
         except requests.RequestException as err:
-            raise CoolSMSAPIError(0, type(err).__name__, "CoolSMS could not be reached.") from err
+            raise CoolSMSAPIError(
+                0, type(err).__name__, f"CoolSMS could not be reached ({failure_reason(err)})."
+            ) from err
         with response:
             content = response.content
         if not 200 <= response.status_code < 300:

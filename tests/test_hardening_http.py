@@ -4,14 +4,38 @@ the plain-HTTP loopback rule. Each test is named after its line in the README's 
 
 from __future__ import annotations
 
+import html
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+import requests
 import responses
+from django.test import override_settings
+from django.views.debug import ExceptionReporter
 
-from coolsms_oauth_django import endpoints
+from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
+from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.exceptions import ReconnectRequired
+from coolsms_oauth_django.http import create_session
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession
-from tests.conftest_session import FAKE_BASE, FAKE_TOKEN_URL, make_account, make_user, token_body
+from tests.conftest_session import (
+    FAKE_BASE,
+    FAKE_TOKEN_URL,
+    REDIRECT_URI,
+    connect,
+    expire,
+    make_account,
+    make_user,
+    sandbox_settings,
+    stored_tokens,
+    token_body,
+)
+
+from .reliability_helpers import code_of, leaked
 
 pytestmark = pytest.mark.django_db
 
@@ -55,3 +79,179 @@ def test_h06_a_401_from_coolsms_still_refreshes_and_sends_once_more(
         FAKE_TOKEN_URL,
         BALANCE_URL,
     ]
+
+
+# --- H1: no secret in an error report ---------------------------------------------------------
+
+#: A token answer the client must refuse (its ``token_type`` is not Bearer), holding tokens
+#: that must not appear in the report either.
+REFUSED_TOKENS = ("refused-access-token-7d3e91c0", "refused-refresh-token-52ab8f14")
+H1_TIMEOUT = 0.5
+H1_FAULTS: dict[str, dict[str, Any]] = {
+    "network-error": {"drop": True},
+    "timeout": {"delay": H1_TIMEOUT * 4},
+    "5xx": {"status": 503, "body": {"errorCode": "Unavailable", "errorMessage": "down"}},
+    "bad-body": {},  # per endpoint, below
+}
+BAD_BODIES: dict[str, Any] = {
+    endpoints.TOKEN_PATH: {
+        "access_token": REFUSED_TOKENS[0],
+        "refresh_token": REFUSED_TOKENS[1],
+        "token_type": "mac",
+    },
+    endpoints.MEMBER_PATH: '{"memberId": ',
+    endpoints.BALANCE_PATH: "[" * 50,
+}
+
+
+@dataclass
+class Case:
+    """One failing operation; the secrets it handles are hidden from its repr."""
+
+    sandbox: Sandbox
+    secrets: list[str] = field(default_factory=list, repr=False)
+    code: str = field(default="", repr=False)
+    access_token: str = field(default="", repr=False)
+
+    def fail(self, path: str, fault: str, count: int = 1) -> None:
+        options = H1_FAULTS[fault] or {"status": 200, "body": BAD_BODIES[path]}
+        self.sandbox.inject_fault(path, count=count, **options)
+
+    def connected_user(self) -> Any:
+        user = make_user()
+        self.secrets += stored_tokens(connect(user, self.sandbox))  # type: ignore[arg-type]
+        return user
+
+
+def exchange(case: Case, fault: str) -> Callable[[], Any]:
+    url = oauth.authorize_url(app_settings(), redirect_uri=REDIRECT_URI, state="s" * 32)
+    with requests.get(url, allow_redirects=False, timeout=5) as answer:
+        case.code = code_of(answer.headers["Location"])
+    case.secrets.append(case.code)
+    case.fail(endpoints.TOKEN_PATH, fault)
+
+    def call() -> Any:
+        with create_session() as http:
+            return oauth.exchange_code(
+                app_settings(), http, code=case.code, redirect_uri=REDIRECT_URI, now=clock.now()
+            )
+
+    return call
+
+
+def profile(case: Case, fault: str) -> Callable[[], Any]:
+    user = case.connected_user()
+    case.access_token = CoolSMSAccount.objects.get(user=user).access_token
+    case.fail(endpoints.MEMBER_PATH, fault)
+
+    def call() -> Any:
+        with create_session() as http:
+            return oauth.fetch_profile(app_settings(), http, case.access_token)
+
+    return call
+
+
+def refresh(case: Case, fault: str) -> Callable[[], Any]:
+    user = case.connected_user()
+    expire(CoolSMSAccount.objects.get(user=user))
+    case.fail(endpoints.TOKEN_PATH, fault, count=2)  # REFRESH_RETRIES=1: two attempts
+    return lambda: get_coolsms_session(user).get_balance()
+
+
+def api_call(case: Case, fault: str) -> Callable[[], Any]:
+    user = case.connected_user()
+    case.fail(endpoints.BALANCE_PATH, fault)
+    return lambda: get_coolsms_session(user).get_balance()
+
+
+def api_request(case: Case, fault: str) -> Callable[[], Any]:
+    """``session.get()`` as ``requests`` has it: only network failures raise."""
+    user = case.connected_user()
+    case.fail(endpoints.BALANCE_PATH, fault)
+    return lambda: get_coolsms_session(user).get(endpoints.BALANCE_PATH)
+
+
+def report_of(call: Callable[[], Any]) -> tuple[BaseException, list[str]]:
+    """Run ``call``; return what it raised and Django's HTML and text reports of it."""
+    try:
+        call()
+    except Exception as err:
+        error: BaseException = err
+    else:
+        raise AssertionError("the call did not fail")
+    reporter = ExceptionReporter(None, type(error), error, error.__traceback__)
+    return error, [reporter.get_traceback_html(), reporter.get_traceback_text()]
+
+
+def revoked(case: Case, fault: str) -> Callable[[], Any]:
+    """A refresh CoolSMS refuses (the grant was revoked), and the session asked for after it."""
+    user = case.connected_user()
+    expire(CoolSMSAccount.objects.get(user=user))
+    case.sandbox.revoke()
+    if fault == "refused":
+        return lambda: get_coolsms_session(user).get_balance()
+    with pytest.raises(ReconnectRequired):
+        get_coolsms_session(user).get_balance()
+    return lambda: get_coolsms_session(user)
+
+
+OPERATIONS = {
+    "exchange": exchange,
+    "profile": profile,
+    "refresh": refresh,
+    "api-call": api_call,
+    "api-request": api_request,
+    "revoked": revoked,
+}
+#: ``session.get()`` returns error answers as ``requests`` does: only network failures raise.
+H1_CASES = [
+    *(
+        (operation, fault)
+        for operation in ("exchange", "profile", "refresh", "api-call")
+        for fault in H1_FAULTS
+    ),
+    ("api-request", "network-error"),
+    ("api-request", "timeout"),
+    ("revoked", "refused"),
+    ("revoked", "session-after"),
+]
+
+
+@pytest.fixture
+def h1_sandbox() -> Iterator[Sandbox]:
+    with (
+        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sandbox,
+        override_settings(
+            DEBUG=True,
+            COOLSMS_OAUTH=sandbox_settings(sandbox, TIMEOUT=H1_TIMEOUT, REFRESH_RETRIES=1),
+        ),
+    ):
+        yield sandbox
+
+
+@pytest.mark.parametrize(("operation", "fault"), H1_CASES)
+def test_h01_no_token_refresh_token_or_client_secret_in_a_debug_or_text_error_report(
+    operation: str, fault: str, h1_sandbox: Sandbox
+) -> None:
+    case = Case(h1_sandbox, secrets=[h1_sandbox.client_secret, *REFUSED_TOKENS])
+    error, reports = report_of(OPERATIONS[operation](case, fault))
+    assert len([secret for secret in case.secrets if secret]) >= 4
+    # The reports are real: they show the error and the frames it came through.
+    assert type(error).__name__ in reports[0] and type(error).__name__ in reports[1]
+    assert "Local vars" in reports[0]
+    escaped = [html.escape(secret) for secret in case.secrets if secret]
+    assert leaked(case.secrets + escaped, reports) == []
+
+
+@pytest.mark.parametrize("operation", ["exchange", "refresh", "api-call", "api-request"])
+def test_h01_an_error_report_still_says_why_the_call_failed(
+    operation: str, h1_sandbox: Sandbox
+) -> None:
+    case = Case(h1_sandbox, secrets=[h1_sandbox.client_secret])
+    call = OPERATIONS[operation](case, "5xx")
+    h1_sandbox.clear_faults()
+    # Nothing listens on CoolSMS's port any more.
+    h1_sandbox.stop()
+    error, reports = report_of(call)
+    assert "Connection refused" in str(error)
+    assert "Connection refused" in reports[1]
