@@ -1,15 +1,55 @@
-"""System checks ``coolsms_oauth.E001``… for the ``COOLSMS_OAUTH`` setting."""
+"""System checks ``coolsms_oauth.E001``… for the ``COOLSMS_OAUTH`` setting, and every check id.
+
+The ids of the whole app are here. :mod:`.conf` declares which check reports a wrong value
+of each setting and builds the :class:`Problem`; this module turns them into Django's
+messages.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.urls import NoReverseMatch, reverse
 
-from .conf import SETTING_NAME, collect_problems, raw_settings
 from .exceptions import ConfigurationError
+
+#: ``COOLSMS_OAUTH`` is not a dict.
+E000 = "coolsms_oauth.E000"
+#: ``CLIENT_ID`` is not set.
+E001 = "coolsms_oauth.E001"
+#: ``CLIENT_SECRET`` is not set.
+E002 = "coolsms_oauth.E002"
+#: ``ENCRYPTION_KEYS`` is not a list of Fernet keys.
+E003 = "coolsms_oauth.E003"
+#: An endpoint uses plain HTTP outside ``DEBUG`` and loopback.
+E004 = "coolsms_oauth.E004"
+#: Django's session middleware is missing.
+E005 = "coolsms_oauth.E005"
+#: An endpoint URL is malformed.
+E006 = "coolsms_oauth.E006"
+#: An unknown token request format or client authentication method.
+E007 = "coolsms_oauth.E007"
+#: ``SCOPES`` is not a list of strings.
+E008 = "coolsms_oauth.E008"
+#: ``POOL_SIZE`` is not a positive whole number.
+E009 = "coolsms_oauth.E009"
+#: The site's URLconf does not include the app's URLs.
+E010 = "coolsms_oauth.E010"
+#: ``ENCRYPTION_KEYS`` is not set (a key is derived from ``SECRET_KEY``).
+W001 = "coolsms_oauth.W001"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the configuration, as a system check reports it."""
+
+    id: str
+    msg: str
+    hint: str
+
 
 SESSION_MIDDLEWARE = "django.contrib.sessions.middleware.SessionMiddleware"
 #: The line a site's URLconf needs; the connect button and every page of the app use it.
@@ -19,10 +59,13 @@ URL_INCLUDE = 'path("coolsms/", include("coolsms_oauth_django.urls"))'
 @register()
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Report every configuration error, each with a hint that says the fix."""
+    # Imported here: conf declares its settings with this module's ids.
+    from .conf import SETTING_NAME, collect_problems, raw_settings
+
     try:
         raw = raw_settings()
     except ConfigurationError as err:
-        return [Error(str(err), hint="Set it to a dict.", id="coolsms_oauth.E000")]
+        return [Error(str(err), hint="Set it to a dict.", id=E000)]
     messages: list[CheckMessage] = [
         Error(problem.msg, hint=problem.hint, id=problem.id) for problem in collect_problems(raw)
     ]
@@ -33,7 +76,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "with a key derived from SECRET_KEY.",
                 hint="Changing SECRET_KEY without keeping the old one in SECRET_KEY_FALLBACKS "
                 "makes stored tokens unreadable. Set ENCRYPTION_KEYS to a list of Fernet keys.",
-                id="coolsms_oauth.W001",
+                id=W001,
             )
         )
     return messages
@@ -47,7 +90,7 @@ def check_middleware(app_configs: Any = None, **kwargs: Any) -> list[CheckMessag
             Error(
                 "coolsms_oauth_django needs Django's session middleware.",
                 hint=f"Add '{SESSION_MIDDLEWARE}' to MIDDLEWARE.",
-                id="coolsms_oauth.E005",
+                id=E005,
             )
         ]
     return []
@@ -69,7 +112,7 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 "registered namespace.",
                 hint=f"Add {URL_INCLUDE} to urlpatterns in {root!r} "
                 "(from django.urls import include, path).",
-                id="coolsms_oauth.E010",
+                id=E010,
             )
         ]
     return []

@@ -1,4 +1,9 @@
-"""The ``COOLSMS_OAUTH`` setting: defaults, validation and one cached accessor.
+"""The ``COOLSMS_OAUTH`` setting: each key declared once, validated, read through one accessor.
+
+:data:`SETTINGS` declares every key: its default, how a value is checked (and the system check
+that reports it), how it is read, and the line the README's settings table shows for it.
+:data:`DEFAULTS`, the validation, :class:`AppSettings` and the README table all follow it
+(tests hold the last two to it).
 
 Nothing here reads settings at import time. :func:`app_settings` merges the site's dict with
 :data:`DEFAULTS`, validates it once and caches the result until a setting changes, so
@@ -9,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -17,48 +23,358 @@ from django.conf import settings
 from django.core.signals import setting_changed
 from django.dispatch import receiver
 
-from . import endpoints
+from . import checks, endpoints
+from .checks import Problem
 from .exceptions import ConfigurationError
 
 SETTING_NAME = "COOLSMS_OAUTH"
 
-DEFAULTS: dict[str, Any] = {
-    "CLIENT_ID": "",
-    "CLIENT_SECRET": "",
-    "SCOPES": list(endpoints.DEFAULT_SCOPES),
-    "BASE_URL": endpoints.DEFAULT_BASE_URL,
-    "AUTHORIZE_URL": None,
-    "TOKEN_URL": None,
-    "PROFILE_PATH": endpoints.MEMBER_PATH,
-    "REDIRECT_URI": None,
-    "TOKEN_REQUEST_FORMAT": "json",
-    "TOKEN_AUTH_METHOD": "body",
-    "USE_PKCE": False,
-    "ENCRYPTION_KEYS": None,
-    "STATE_TTL": 600,
-    "MAX_PENDING_STATES": 5,
-    "ACCESS_TOKEN_LIFETIME": endpoints.DOCUMENTED_ACCESS_TOKEN_LIFETIME,
-    "REFRESH_LEEWAY": 60,
-    "REFRESH_RETRIES": 2,
-    "REFRESH_BACKOFF": 0.5,
-    "TIMEOUT": 10,
-    "POOL_SIZE": 10,
-    "CONNECT_REDIRECT_URL": "/",
-    "ISSUER": None,
-    "APP_ID": None,
-}
-
 TOKEN_REQUEST_FORMATS = ("json", "form")
 TOKEN_AUTH_METHODS = ("body", "basic")
 
+#: Return what is wrong with a setting's value (nothing: it is valid).
+Validator = Callable[[str, Any], list[Problem]]
+#: Return the value :class:`AppSettings` holds, given the merged dict.
+Reader = Callable[[Any, Mapping[str, Any]], Any]
+
+
+def _where(name: str) -> str:
+    return f"{SETTING_NAME}['{name}']"
+
+
+def _valid(name: str, value: Any) -> list[Problem]:
+    return []
+
+
+def _required(check_id: str) -> Validator:
+    def validate(name: str, value: Any) -> list[Problem]:
+        if value and isinstance(value, str):
+            return []
+        hint = (
+            f"Add '{name}' to settings.{SETTING_NAME} with the value CoolSMS gave when you "
+            "registered your app (for local work, run the sandbox: "
+            "python -m coolsms_oauth_django.sandbox)."
+        )
+        return [Problem(check_id, f"{_where(name)} is not set.", hint)]
+
+    return validate
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+_URL_HINT = "Give a URL such as 'https://api.coolsms.co.kr'."
+
+
+def _endpoint(name: str, url: Any) -> list[Problem]:
+    """Check one endpoint URL: absolute, no userinfo, https unless DEBUG or loopback."""
+    where = _where(name)
+    parts = urlsplit(url) if isinstance(url, str) else None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return [Problem(checks.E006, f"{where} must be an absolute URL.", _URL_HINT)]
+    if "@" in parts.netloc:
+        return [
+            Problem(
+                checks.E006,
+                f"{where} must not contain user information ('user@host').",
+                "Remove everything before '@' in the host part of the URL.",
+            )
+        ]
+    if parts.scheme != "https" and not settings.DEBUG and not _is_loopback(parts.hostname):
+        return [
+            Problem(
+                checks.E004,
+                f"{where} uses plain HTTP outside DEBUG.",
+                "Use an https:// URL. Plain HTTP is allowed only with DEBUG=True or for a "
+                "sandbox provider on a loopback address.",
+            )
+        ]
+    return []
+
+
+def _optional_endpoint(name: str, url: Any) -> list[Problem]:
+    return [] if url is None else _endpoint(name, url)
+
+
+_KEY_HINT = (
+    'Generate a key with: python -c "from cryptography.fernet import Fernet; '
+    'print(Fernet.generate_key().decode())"'
+)
+
+
+def _keys(name: str, keys: Any) -> list[Problem]:
+    from cryptography.fernet import Fernet
+
+    if keys is None:
+        return []
+    if isinstance(keys, str) or not isinstance(keys, (list, tuple)) or not keys:
+        return [
+            Problem(
+                checks.E003, f"{_where(name)} must be a non-empty list of Fernet keys.", _KEY_HINT
+            )
+        ]
+    for index, key in enumerate(keys):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            return [
+                Problem(
+                    checks.E003, f"{_where(name)}[{index}] is not a valid Fernet key.", _KEY_HINT
+                )
+            ]
+    return []
+
+
+def _one_of(allowed: tuple[str, ...]) -> Validator:
+    def validate(name: str, value: Any) -> list[Problem]:
+        if value in allowed:
+            return []
+        hint = "Use one of: " + ", ".join(repr(choice) for choice in allowed) + "."
+        return [Problem(checks.E007, f"{_where(name)} is {value!r}.", hint)]
+
+    return validate
+
+
+def _scopes(name: str, scopes: Any) -> list[Problem]:
+    if not isinstance(scopes, str) and all(isinstance(scope, str) for scope in scopes):
+        return []
+    return [
+        Problem(
+            checks.E008,
+            f"{_where(name)} must be a list of scope strings.",
+            "For example: ['users:read', 'cash:read', 'message:write'].",
+        )
+    ]
+
+
+def _pool_size(name: str, size: Any) -> list[Problem]:
+    if not isinstance(size, bool) and isinstance(size, int) and size >= 1:
+        return []
+    return [
+        Problem(
+            checks.E009,
+            f"{_where(name)} must be a positive whole number.",
+            "Give the number of connections to CoolSMS a process keeps for reuse, such as "
+            "10, or your web worker's thread count if it is larger.",
+        )
+    ]
+
+
+def _as(convert: Callable[[Any], Any]) -> Reader:
+    return lambda value, raw: convert(value)
+
+
+def _or_none(value: Any, raw: Mapping[str, Any]) -> Any:
+    return value or None
+
+
+def _base_url(value: Any, raw: Mapping[str, Any]) -> str:
+    return str(value).rstrip("/")
+
+
+def _under_base_url(path: str) -> Reader:
+    return lambda value, raw: value or _base_url(raw["BASE_URL"], raw) + path
+
 
 @dataclass(frozen=True)
-class Problem:
-    """One thing wrong with the configuration, as a system check reports it."""
+class Setting:
+    """One key of ``COOLSMS_OAUTH``, declared once."""
 
-    id: str
-    msg: str
-    hint: str
+    name: str
+    default: Any
+    #: The README table's "Default" cell.
+    shown_default: str
+    #: The README table's "What it does" cell.
+    doc: str
+    read: Reader
+    validate: Validator = _valid
+
+    @property
+    def attribute(self) -> str:
+        """Return the name of the :class:`AppSettings` field that holds the value."""
+        return self.name.lower()
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "CLIENT_ID",
+        "",
+        "— (required)",
+        "Your CoolSMS app's client id.",
+        _as(str),
+        _required(checks.E001),
+    ),
+    Setting(
+        "CLIENT_SECRET",
+        "",
+        "— (required)",
+        "Your CoolSMS app's client secret. Never logged or shown.",
+        _as(str),
+        _required(checks.E002),
+    ),
+    Setting(
+        "SCOPES",
+        list(endpoints.DEFAULT_SCOPES),
+        '`["users:read"]`',
+        "Scopes to ask for, sent space-separated.",
+        _as(tuple),
+        _scopes,
+    ),
+    Setting(
+        "BASE_URL",
+        endpoints.DEFAULT_BASE_URL,
+        "`https://api.coolsms.co.kr`",
+        "CoolSMS API host. The same paths are served by `https://api.solapi.com` and (older) "
+        "`https://rest.coolsms.co.kr`.",
+        _base_url,
+        _endpoint,
+    ),
+    Setting(
+        "AUTHORIZE_URL",
+        None,
+        "`BASE_URL` + `/oauth2/v1/authorize`",
+        "Any absolute URL (also for a standard RFC 6749 server).",
+        _under_base_url(endpoints.AUTHORIZE_PATH),
+        _optional_endpoint,
+    ),
+    Setting(
+        "TOKEN_URL",
+        None,
+        "`BASE_URL` + `/oauth2/v1/access_token`",
+        "Any absolute URL.",
+        _under_base_url(endpoints.TOKEN_PATH),
+        _optional_endpoint,
+    ),
+    Setting(
+        "PROFILE_PATH",
+        endpoints.MEMBER_PATH,
+        "`/users/v1/member`",
+        "Read after connecting to learn the member id (`memberId`, or `sub` on a standard "
+        "server) and profile (`/oauth2/v1/userprofile` on older hosts). It must answer (scope "
+        "`users:read`): without a member id nothing is stored.",
+        _as(str),
+    ),
+    Setting(
+        "REDIRECT_URI",
+        None,
+        "built from the request and the `callback` route",
+        "Set it when your site runs behind a proxy, so it matches the URI registered with "
+        "CoolSMS exactly.",
+        _or_none,
+    ),
+    Setting(
+        "TOKEN_REQUEST_FORMAT",
+        "json",
+        '`"json"`',
+        '`"json"` (as CoolSMS documents) or `"form"` (RFC 6749).',
+        _as(str),
+        _one_of(TOKEN_REQUEST_FORMATS),
+    ),
+    Setting(
+        "TOKEN_AUTH_METHOD",
+        "body",
+        '`"body"`',
+        '`"body"` (client id and secret in the body) or `"basic"` (HTTP Basic).',
+        _as(str),
+        _one_of(TOKEN_AUTH_METHODS),
+    ),
+    Setting(
+        "USE_PKCE",
+        False,
+        "`False`",
+        "Send S256 PKCE parameters (CoolSMS does not document PKCE).",
+        _as(bool),
+    ),
+    Setting(
+        "ENCRYPTION_KEYS",
+        None,
+        "derived from `SECRET_KEY`",
+        "List of Fernet keys: the first encrypts, all decrypt. Without it a key is derived "
+        "from `SECRET_KEY` (`SECRET_KEY_FALLBACKS` still decrypt) and a system check warns.",
+        lambda value, raw: tuple(value or ()),
+        _keys,
+    ),
+    Setting("STATE_TTL", 600, "`600`", "Seconds a connect flow may take.", _as(int)),
+    Setting(
+        "MAX_PENDING_STATES",
+        5,
+        "`5`",
+        "Connect flows one session may have open at once (several tabs).",
+        _as(int),
+    ),
+    Setting(
+        "ACCESS_TOKEN_LIFETIME",
+        endpoints.DOCUMENTED_ACCESS_TOKEN_LIFETIME,
+        "`86400`",
+        "Lifetime assumed when neither `expires_in` nor the token's JWT claims say.",
+        _as(int),
+    ),
+    Setting(
+        "REFRESH_LEEWAY",
+        60,
+        "`60`",
+        "Refresh this many seconds before the access token expires.",
+        _as(int),
+    ),
+    Setting(
+        "REFRESH_RETRIES",
+        2,
+        "`2`",
+        "Retries of a refresh that failed with 5xx, a timeout or a network error.",
+        _as(int),
+    ),
+    Setting(
+        "REFRESH_BACKOFF",
+        0.5,
+        "`0.5`",
+        "First retry delay in seconds; doubles each retry.",
+        _as(float),
+    ),
+    Setting("TIMEOUT", 10, "`10`", "Seconds for every HTTP call to CoolSMS.", _as(float)),
+    Setting(
+        "POOL_SIZE",
+        10,
+        "`10`",
+        "Keep-alive connections to CoolSMS a process keeps for reuse (the sessions of a "
+        "process share them). Raise it to your worker's thread count when more threads call "
+        "CoolSMS at once.",
+        _as(int),
+        _pool_size,
+    ),
+    Setting(
+        "CONNECT_REDIRECT_URL",
+        "/",
+        '`"/"`',
+        "Where to go after connecting when there is no valid `next`.",
+        _as(str),
+    ),
+    Setting(
+        "ISSUER",
+        None,
+        "the server at `AUTHORIZE_URL`",
+        "When a callback carries `iss` (RFC 9207), on success or error, it must equal "
+        "`ISSUER`; unset, it must be `AUTHORIZE_URL`'s scheme and host, optionally with a "
+        "leading part of its path (`https://id.example/realms/a` for "
+        "`https://id.example/realms/a/auth`). Anything else is refused with a 400.",
+        lambda value, raw: value.rstrip("/") if value else None,
+    ),
+    Setting(
+        "APP_ID",
+        None,
+        "`None`",
+        "Your CoolSMS app id, sent as `agent.appId` with messages (credits your app).",
+        _or_none,
+    ),
+)
+
+#: Every key's default.
+DEFAULTS: dict[str, Any] = {setting.name: setting.default for setting in SETTINGS}
 
 
 @dataclass(frozen=True)
@@ -107,157 +423,19 @@ def raw_settings() -> dict[str, Any]:
     return {**DEFAULTS, **user}
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _endpoint_problems(name: str, url: Any) -> list[Problem]:
-    """Check one endpoint URL: absolute, no userinfo, https unless DEBUG or loopback."""
-    where = f"{SETTING_NAME}['{name}']"
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        return [Problem("coolsms_oauth.E006", f"{where} must be an absolute URL.", _URL_HINT)]
-    if "@" in parts.netloc:
-        return [
-            Problem(
-                "coolsms_oauth.E006",
-                f"{where} must not contain user information ('user@host').",
-                "Remove everything before '@' in the host part of the URL.",
-            )
-        ]
-    if parts.scheme != "https" and not settings.DEBUG and not _is_loopback(parts.hostname):
-        return [
-            Problem(
-                "coolsms_oauth.E004",
-                f"{where} uses plain HTTP outside DEBUG.",
-                "Use an https:// URL. Plain HTTP is allowed only with DEBUG=True or for a "
-                "sandbox provider on a loopback address.",
-            )
-        ]
-    return []
-
-
-_URL_HINT = "Give a URL such as 'https://api.coolsms.co.kr'."
-
-
-def _key_problems(keys: Any) -> list[Problem]:
-    from cryptography.fernet import Fernet
-
-    if keys is None:
-        return []
-    if isinstance(keys, str) or not isinstance(keys, (list, tuple)) or not keys:
-        return [
-            Problem(
-                "coolsms_oauth.E003",
-                f"{SETTING_NAME}['ENCRYPTION_KEYS'] must be a non-empty list of Fernet keys.",
-                _KEY_HINT,
-            )
-        ]
-    for index, key in enumerate(keys):
-        try:
-            Fernet(key)
-        except (ValueError, TypeError):
-            return [
-                Problem(
-                    "coolsms_oauth.E003",
-                    f"{SETTING_NAME}['ENCRYPTION_KEYS'][{index}] is not a valid Fernet key.",
-                    _KEY_HINT,
-                )
-            ]
-    return []
-
-
-_KEY_HINT = (
-    'Generate a key with: python -c "from cryptography.fernet import Fernet; '
-    'print(Fernet.generate_key().decode())"'
-)
-
-
 def collect_problems(raw: dict[str, Any] | None = None) -> list[Problem]:
     """Return every configuration error, for the system checks and the accessor."""
     raw = raw_settings() if raw is None else raw
-    problems: list[Problem] = []
-    for name, check_id in (("CLIENT_ID", "E001"), ("CLIENT_SECRET", "E002")):
-        if not raw.get(name) or not isinstance(raw[name], str):
-            problems.append(
-                Problem(
-                    f"coolsms_oauth.{check_id}",
-                    f"{SETTING_NAME}['{name}'] is not set.",
-                    f"Add '{name}' to settings.{SETTING_NAME} with the value CoolSMS gave "
-                    "when you registered your app (for local work, run the sandbox: "
-                    "python -m coolsms_oauth_django.sandbox).",
-                )
-            )
-    problems += _endpoint_problems("BASE_URL", raw["BASE_URL"])
-    for name in ("AUTHORIZE_URL", "TOKEN_URL"):
-        if raw[name] is not None:
-            problems += _endpoint_problems(name, raw[name])
-    problems += _key_problems(raw["ENCRYPTION_KEYS"])
-    for name, allowed in (
-        ("TOKEN_REQUEST_FORMAT", TOKEN_REQUEST_FORMATS),
-        ("TOKEN_AUTH_METHOD", TOKEN_AUTH_METHODS),
-    ):
-        if raw[name] not in allowed:
-            problems.append(
-                Problem(
-                    "coolsms_oauth.E007",
-                    f"{SETTING_NAME}['{name}'] is {raw[name]!r}.",
-                    "Use one of: " + ", ".join(repr(value) for value in allowed) + ".",
-                )
-            )
-    scopes = raw["SCOPES"]
-    if isinstance(scopes, str) or not all(isinstance(scope, str) for scope in scopes):
-        problems.append(
-            Problem(
-                "coolsms_oauth.E008",
-                f"{SETTING_NAME}['SCOPES'] must be a list of scope strings.",
-                "For example: ['users:read', 'cash:read', 'message:write'].",
-            )
-        )
-    pool_size = raw["POOL_SIZE"]
-    if isinstance(pool_size, bool) or not isinstance(pool_size, int) or pool_size < 1:
-        problems.append(
-            Problem(
-                "coolsms_oauth.E009",
-                f"{SETTING_NAME}['POOL_SIZE'] must be a positive whole number.",
-                "Give the number of connections to CoolSMS a process keeps for reuse, such as "
-                "10, or your web worker's thread count if it is larger.",
-            )
-        )
-    return problems
+    return [
+        problem
+        for setting in SETTINGS
+        for problem in setting.validate(setting.name, raw[setting.name])
+    ]
 
 
 def _build(raw: dict[str, Any]) -> AppSettings:
-    base_url = raw["BASE_URL"].rstrip("/")
     return AppSettings(
-        client_id=raw["CLIENT_ID"],
-        client_secret=raw["CLIENT_SECRET"],
-        scopes=tuple(raw["SCOPES"]),
-        base_url=base_url,
-        authorize_url=raw["AUTHORIZE_URL"] or base_url + endpoints.AUTHORIZE_PATH,
-        token_url=raw["TOKEN_URL"] or base_url + endpoints.TOKEN_PATH,
-        profile_path=raw["PROFILE_PATH"],
-        redirect_uri=raw["REDIRECT_URI"] or None,
-        token_request_format=raw["TOKEN_REQUEST_FORMAT"],
-        token_auth_method=raw["TOKEN_AUTH_METHOD"],
-        use_pkce=bool(raw["USE_PKCE"]),
-        encryption_keys=tuple(raw["ENCRYPTION_KEYS"] or ()),
-        state_ttl=int(raw["STATE_TTL"]),
-        max_pending_states=int(raw["MAX_PENDING_STATES"]),
-        access_token_lifetime=int(raw["ACCESS_TOKEN_LIFETIME"]),
-        refresh_leeway=int(raw["REFRESH_LEEWAY"]),
-        refresh_retries=int(raw["REFRESH_RETRIES"]),
-        refresh_backoff=float(raw["REFRESH_BACKOFF"]),
-        timeout=float(raw["TIMEOUT"]),
-        pool_size=int(raw["POOL_SIZE"]),
-        connect_redirect_url=raw["CONNECT_REDIRECT_URL"],
-        issuer=raw["ISSUER"].rstrip("/") if raw["ISSUER"] else None,
-        app_id=raw["APP_ID"] or None,
+        **{setting.attribute: setting.read(raw[setting.name], raw) for setting in SETTINGS}
     )
 
 
