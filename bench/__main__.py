@@ -12,7 +12,15 @@ import time
 
 from bench import common
 
-BENCHMARKS = ["middleware", "api_call", "stampede", "rotate_keys", "connect_flow", "send_many"]
+BENCHMARKS = [
+    "middleware",
+    "api_call",
+    "stampede",
+    "rotate_keys",
+    "connect_flow",
+    "send_many",
+    "admin",
+]
 
 
 def main(argv: list[str]) -> int:

@@ -75,3 +75,14 @@ def test_send_many_benchmark_registers_every_message_from_both_clients() -> None
         "bare requests.Session": size,
         "session.send_many": size,
     }
+
+
+@pytest.mark.django_db
+def test_admin_benchmark_disconnects_every_row_in_the_same_queries() -> None:
+    from bench import bench_admin
+
+    result = bench_admin.run(quick=True)
+    assert result.checks["signalled_all"] and result.checks["deleted_all"]
+    # Django logs one deletion with its own query, several with one bulk insert.
+    assert len(set(result.checks["disconnect_queries"][1:])) == 1
+    assert len(set(result.checks["disconnect_all_queries"])) == 1
