@@ -123,7 +123,7 @@ def run(quick: bool = False, rows: int = 100_000, rounds: int = 30) -> common.Re
     sizes: tuple[int, ...] = (1, 100, 2000)
     if quick:
         rows, rounds, sizes = 400, 2, (1, 20, 40)
-    result = common.Result(f"6. The admin at {rows:,} connections")
+    result = common.Result(f"7. The admin at {rows:,} connections")
     common.clear_tables()
     common.make_connections(rows)
     if connection.vendor == "postgresql":
