@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The demo needs only the package and its four run-time dependencies, not the test extra.
+DEMO_STAMP := $(VENV)/.installed-demo
 PYTEST := $(BIN)/python -m pytest
 
 .PHONY: test lint types pytest pytest-sqlite pytest-postgres pytest-mysql coverage matrix bench demo screenshots clean
@@ -13,7 +15,11 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	touch $(STAMP) $(DEMO_STAMP)
+
+$(DEMO_STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(DEMO_STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -46,7 +52,7 @@ PYENV_BINS := $(wildcard $(HOME)/.pyenv/versions/3.1[0-3]*/bin)
 matrix: $(STAMP)
 	PATH="$(subst $(eval) ,:,$(PYENV_BINS)):$$PATH" $(BIN)/nox
 
-demo: $(STAMP)
+demo: $(DEMO_STAMP)
 	$(BIN)/python example_project/demo.py
 
 # The benchmarks (bench/): ratios measured side by side in one run, on the local PostgreSQL.

@@ -1,7 +1,8 @@
 """Run the example site against the local CoolSMS sandbox (``make demo``).
 
-Migrate the SQLite database, create the demo users, start the sandbox provider and the site,
-print where they are and how to log in, and stop both on Ctrl-C.
+Check that the ports are free, migrate the SQLite database, create the demo users, start the
+sandbox provider and the site, print where they are and how to log in, and stop both on
+Ctrl-C or when the terminal closes (SIGHUP).
 
 Environment variables:
 
@@ -15,8 +16,11 @@ Environment variables:
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -32,7 +36,38 @@ STARTUP_TIMEOUT = 60.0
 
 
 def log(text: str = "") -> None:
-    print(text, flush=True)
+    # When the terminal is gone (its window closed), stopping goes on without it.
+    with contextlib.suppress(OSError):
+        print(text, flush=True)
+
+
+def port_in_use(port: int) -> bool:
+    """Tell whether a server already listens on ``port`` of the loopback address."""
+    with socket.socket() as probe:
+        # As the servers do: a port left in TIME_WAIT by a demo that just stopped is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError as error:
+            return error.errno == errno.EADDRINUSE
+    return False
+
+
+def taken_ports(site_port: int, sandbox_port: int | None) -> str | None:
+    """Return a message naming the ports already in use, or None when all are free."""
+    ports = {"DEMO_PORT": site_port}
+    if sandbox_port is not None:
+        ports["SANDBOX_PORT"] = sandbox_port
+    taken = {name: port for name, port in ports.items() if port_in_use(port)}
+    if not taken:
+        return None
+    listing = " and ".join(f"{port} ({name})" for name, port in taken.items())
+    subject = f"Ports {listing} are" if len(taken) > 1 else f"Port {listing} is"
+    other = " ".join(f"{name}={port + 1}" for name, port in ports.items())
+    return (
+        f"{subject} already in use: is another demo running? Stop it (Ctrl-C in its "
+        f"terminal), or start this one on other ports: {other} make demo"
+    )
 
 
 def answers(url: str) -> bool:
@@ -83,6 +118,23 @@ def wait_until_up(
     return False
 
 
+def serve(
+    urls: list[str], children: list[subprocess.Popen[bytes]], stopping: threading.Event, text: str
+) -> int:
+    """Print ``text`` once every URL answers, then wait for a stop; return the exit status."""
+    if not wait_until_up(urls, children, stopping):
+        if stopping.is_set():
+            return 0
+        log("The demo did not start; see the messages above.")
+        return 1
+    log(text)
+    while not stopping.wait(0.5):
+        if any(child.poll() is not None for child in children):
+            log("A demo process stopped; stopping the others.")
+            return 1
+    return 0
+
+
 def banner(site_url: str, sandbox_url: str | None) -> str:
     from notices.demo_users import DEMO_USERS
 
@@ -119,8 +171,15 @@ def main() -> int:
     if sandbox_url:
         env["COOLSMS_BASE_URL"] = sandbox_url
 
+    problem = taken_ports(site_port, sandbox_port if use_sandbox else None)
+    if problem:
+        log(problem)
+        return 1
+
     stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    # SIGHUP: the terminal closed. The children run in sessions of their own, so only this
+    # launcher hears it, and it stops them as it does on Ctrl-C.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, lambda *_: stopping.set())
 
     log("Preparing the database and the demo users...")
@@ -142,16 +201,7 @@ def main() -> int:
         children.append(
             start([sys.executable, MANAGE, "runserver", f"{HOST}:{site_port}", "--noreload"], env)
         )
-        if wait_until_up(urls, children, stopping):
-            log(banner(site_url, sandbox_url))
-            while not stopping.wait(0.5):
-                if any(child.poll() is not None for child in children):
-                    log("A demo process stopped; stopping the others.")
-                    status = 1
-                    break
-        elif not stopping.is_set():
-            log("The demo did not start; see the messages above.")
-            status = 1
+        status = serve(urls, children, stopping, banner(site_url, sandbox_url))
     finally:
         for child in reversed(children):
             stop(child)

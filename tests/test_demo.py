@@ -1,0 +1,129 @@
+"""``make demo``'s launcher (``example_project/demo.py``): taken ports, and closing the terminal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .process_helpers import free_port, port_answers
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "example_project" / "demo.py"
+BANNER = "Example site"
+
+pytestmark = pytest.mark.skipif(
+    not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)"
+)
+
+
+def demo_env(tmp_path: Path, site_port: int, sandbox_port: int) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith("COOLSMS_")}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env.update(
+        DEMO_PORT=str(site_port),
+        SANDBOX_PORT=str(sandbox_port),
+        DEMO_DB_PATH=str(tmp_path / "db.sqlite3"),
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+@pytest.fixture
+def listener() -> Iterator[socket.socket]:
+    """A server socket on a free loopback port, as a demo already running would hold."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock
+
+
+@pytest.mark.parametrize("taken", ["DEMO_PORT", "SANDBOX_PORT"])
+def test_a_second_demo_on_taken_ports_says_so_and_prints_no_banner(
+    tmp_path: Path, listener: socket.socket, taken: str
+) -> None:
+    port = listener.getsockname()[1]
+    ports = {"DEMO_PORT": free_port(), "SANDBOX_PORT": free_port(), taken: port}
+    done = subprocess.run(
+        [sys.executable, str(DEMO)],
+        env=demo_env(tmp_path, ports["DEMO_PORT"], ports["SANDBOX_PORT"]),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output
+    assert f"Port {port} ({taken}) is already in use" in output
+    assert "another demo running" in output
+    assert BANNER not in output
+    # Nothing was started or prepared: no database file, nobody on the other port.
+    assert not (tmp_path / "db.sqlite3").exists()
+    other = next(p for name, p in ports.items() if name != taken)
+    assert not port_answers(other)
+
+
+def children_of(pid: int) -> list[int]:
+    """Return the ids of the processes whose parent is ``pid``."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[1]) == pid:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.mark.slow
+def test_closing_the_terminal_stops_the_sandbox_and_the_site(tmp_path: Path) -> None:
+    site_port, sandbox_port = free_port(), free_port()
+    log_path = tmp_path / "demo.log"
+    with open(log_path, "wb") as log:
+        launcher = subprocess.Popen(
+            [sys.executable, str(DEMO)],
+            env=demo_env(tmp_path, site_port, sandbox_port),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    children: list[int] = []
+    try:
+        deadline = time.monotonic() + 90
+        # The launcher's banner (the sandbox prints a "Press Ctrl-C" of its own first).
+        while "Press Ctrl-C to stop.\n=" not in log_path.read_text(errors="replace"):
+            if launcher.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("the demo did not start:\n" + log_path.read_text(errors="replace"))
+            time.sleep(0.2)
+        children = children_of(launcher.pid)
+        assert len(children) == 2, children  # the sandbox and the site
+        assert port_answers(site_port) and port_answers(sandbox_port)
+
+        launcher.send_signal(signal.SIGHUP)  # what the terminal sends when it closes
+        code = launcher.wait(timeout=30)
+        output = log_path.read_text(errors="replace")
+        assert code == 0, output
+        assert "Demo stopped." in output
+        assert [pid for pid in children if alive(pid)] == []
+        assert not port_answers(site_port) and not port_answers(sandbox_port)
+    finally:
+        for pid in [launcher.pid, *children]:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        launcher.wait()
