@@ -22,7 +22,7 @@ from .guard import allowed_host_names, check_host
 from .pages import index_page
 from .redact import redact_body, redact_headers, redact_query
 from .state import SandboxState
-from .token import handle_token, peek_grant_type
+from .token_endpoint import handle_token, peek_grant_type
 from .web import Request, Response, error_response, html_response, method_not_allowed
 
 logger = logging.getLogger(__name__)
