@@ -22,7 +22,7 @@ from ..endpoints import (
 from .errors import unauthorized
 from .messages import parse_message, parse_send_many
 from .state import SandboxState
-from .tokens import iso_timestamp
+from .token_signer import iso_timestamp
 from .users import SandboxUser
 from .web import Request, Response, json_response, method_not_allowed
 

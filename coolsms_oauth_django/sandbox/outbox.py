@@ -28,7 +28,7 @@ from .messages import (
     SendManyRequest,
     check_message,
 )
-from .tokens import iso_timestamp
+from .token_signer import iso_timestamp
 from .users import SandboxUser
 
 #: Seconds from acceptance to the carrier taking the message (``3000``).

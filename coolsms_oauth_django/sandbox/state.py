@@ -21,7 +21,7 @@ from .errors import SandboxError, invalid_grant, unauthorized
 from .faults import Fault, FaultPlan
 from .outbox import Outbox
 from .scopes import parse_scopes
-from .tokens import BadToken, ExpiredToken, TokenSigner
+from .token_signer import BadToken, ExpiredToken, TokenSigner
 from .users import SandboxUser
 
 #: How long an authorization code can be exchanged, in seconds (documented: about 300).
