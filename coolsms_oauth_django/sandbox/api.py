@@ -20,8 +20,8 @@ from ..endpoints import (
     USERPROFILE_PATH,
 )
 from .errors import unauthorized
+from .memory import SandboxState
 from .messages import parse_message, parse_send_many
-from .state import SandboxState
 from .token_signer import iso_timestamp
 from .users import SandboxUser
 from .web import Request, Response, json_response, method_not_allowed

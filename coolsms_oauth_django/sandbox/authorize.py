@@ -11,9 +11,9 @@ from urllib.parse import urlencode
 from ..endpoints import AUTHORIZE_PATH
 from .config import SandboxConfig, redirect_uri_problem
 from .errors import SandboxError, validation_error
+from .memory import SandboxState
 from .pages import consent_page, login_page
 from .scopes import parse_scopes, unknown_scopes
-from .state import SandboxState
 from .users import SandboxUser
 from .web import (
     Request,

@@ -11,7 +11,7 @@ from typing import Any
 from .errors import SandboxError, validation_error
 from .faults import make_fault
 from .guard import check_control_call
-from .state import SandboxState
+from .memory import SandboxState
 from .web import Request, Response, json_response, method_not_allowed
 
 CONTROL_PREFIX = "/_sandbox/"

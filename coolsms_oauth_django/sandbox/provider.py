@@ -11,8 +11,8 @@ from typing import Any
 from ..endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME
 from .config import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxConfig
 from .faults import make_fault
+from .memory import SandboxState
 from .server import SandboxHTTPServer
-from .state import SandboxState
 from .users import SandboxUser, default_users
 
 

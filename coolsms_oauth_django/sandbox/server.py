@@ -19,9 +19,9 @@ from .control import CONTROL_PREFIX, handle_control
 from .errors import UNAUTHORIZED, SandboxError
 from .faults import Fault
 from .guard import allowed_host_names, check_host
+from .memory import SandboxState
 from .pages import index_page
 from .redact import redact_body, redact_headers, redact_query
-from .state import SandboxState
 from .token_endpoint import handle_token, peek_grant_type
 from .web import Request, Response, error_response, html_response, method_not_allowed
 

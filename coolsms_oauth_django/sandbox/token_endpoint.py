@@ -8,7 +8,7 @@ from urllib.parse import unquote_plus
 
 from .config import SandboxConfig
 from .errors import SandboxError, validation_error
-from .state import SandboxState, same_secret
+from .memory import SandboxState, same_secret
 from .web import (
     FORM_TYPE,
     Request,

@@ -144,9 +144,9 @@ def test_the_index_page_says_when_no_message_was_sent(auto_sandbox, http):
 
 
 def test_only_the_newest_requests_are_kept(auto_sandbox, http, monkeypatch):
-    from coolsms_oauth_django.sandbox import state
+    from coolsms_oauth_django.sandbox import memory
 
-    monkeypatch.setattr(state, "MAX_REQUESTS_KEPT", 2)
+    monkeypatch.setattr(memory, "MAX_REQUESTS_KEPT", 2)
     auto_sandbox.reset()
     for path in ("/a", "/b", "/c"):
         http.get(auto_sandbox.base_url + path)

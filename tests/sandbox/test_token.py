@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from coolsms_oauth_django.sandbox import Sandbox
-from coolsms_oauth_django.sandbox.state import CODE_TTL, s256
+from coolsms_oauth_django.sandbox.memory import CODE_TTL, s256
 
 from .helpers import (
     REDIRECT_URI,
