@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
-from . import accounts, clock, endpoints, oauth, state
+from . import accounts, clock, endpoints, oauth, pending_flows
 from .conf import AppSettings, app_settings
 from .exceptions import (
     AccountAlreadyLinked,
@@ -88,7 +88,7 @@ class ConnectView(LoginRequiredMixin, View):
         next_url = safe_next(request, request.POST.get("next"), config.connect_redirect_url)
         redirect_uri = _redirect_uri(request, config)
         verifier = oauth.new_code_verifier() if config.use_pkce else None
-        flow = state.begin(
+        flow = pending_flows.begin(
             request.session,
             user_pk=request.user.pk,
             next_url=next_url,
@@ -155,7 +155,9 @@ class CallbackView(View):
             return render(request, self.connected_template_name, context, status=400)
         return self.error(request, _("This link is not valid. Please connect again."), 400)
 
-    def fail(self, request: HttpRequest, flow: state.PendingFlow, text: str) -> HttpResponse:
+    def fail(
+        self, request: HttpRequest, flow: pending_flows.PendingFlow, text: str
+    ) -> HttpResponse:
         """Tell the user what went wrong: a message on their next page, else an error page."""
         if _notify(request, messages.ERROR, text):
             return HttpResponseRedirect(flow.next_url)
@@ -184,7 +186,7 @@ class CallbackView(View):
                 request, self.resume_template_name, {"resume_url": "?" + query.urlencode()}
             )
         config = app_settings()
-        flow = state.consume(request.session, params.get("state"), ttl=config.state_ttl)
+        flow = pending_flows.consume(request.session, params.get("state"), ttl=config.state_ttl)
         if not request.user.is_authenticated or str(request.user.pk) != flow.user_pk:
             raise StateMismatch("The callback belongs to a flow another user started.")
         # RFC 9207: an answer from another authorization server is refused, a denial too.
@@ -206,7 +208,7 @@ class CallbackView(View):
         return self.complete(request, config, flow, code)
 
     def complete(
-        self, request: HttpRequest, config: AppSettings, flow: state.PendingFlow, code: str
+        self, request: HttpRequest, config: AppSettings, flow: pending_flows.PendingFlow, code: str
     ) -> HttpResponse:
         """Exchange the code, read the profile and save the connection."""
         http = create_session()

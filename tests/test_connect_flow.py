@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client, override_settings
 
-from coolsms_oauth_django import oauth, signals, state
+from coolsms_oauth_django import oauth, pending_flows, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .conftest import (
@@ -72,7 +72,7 @@ def test_sc09_connect_get_shows_a_confirmation_page_and_starts_nothing(logged_in
     response = logged_in.get("/coolsms/connect/")
     assert response.status_code == 200
     assert b'method="post"' in response.content
-    assert state.pending_count(logged_in.session) == 0
+    assert pending_flows.pending_count(logged_in.session) == 0
 
 
 def test_confirmation_page_says_when_the_connection_needs_reconnecting(
@@ -89,7 +89,7 @@ def test_confirmation_page_says_when_the_connection_needs_reconnecting(
 def test_sc09_connect_post_without_csrf_token_is_refused(logged_in: Client) -> None:
     response = logged_in.post("/coolsms/connect/", {"next": "/"})
     assert response.status_code == 403
-    assert state.pending_count(logged_in.session) == 0
+    assert pending_flows.pending_count(logged_in.session) == 0
 
 
 def test_sc09_connect_requires_a_logged_in_user(browser: Client) -> None:
@@ -97,7 +97,7 @@ def test_sc09_connect_requires_a_logged_in_user(browser: Client) -> None:
     response = Client().post("/coolsms/connect/")  # CSRF passes; still no user
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
-    assert state.pending_count(browser.session) == 0
+    assert pending_flows.pending_count(browser.session) == 0
 
 
 # --- State -------------------------------------------------------------------------------
@@ -106,7 +106,7 @@ def test_sc09_connect_requires_a_logged_in_user(browser: Client) -> None:
 def test_sc01_state_has_at_least_128_bits_and_never_repeats() -> None:
     session = SessionStore()
     states = {
-        state.begin(
+        pending_flows.begin(
             session,
             user_pk=1,
             next_url="/",
@@ -120,9 +120,9 @@ def test_sc01_state_has_at_least_128_bits_and_never_repeats() -> None:
     assert len(states) == 1000
     # token_urlsafe(32): 43 characters of base64url, 6 bits each.
     assert min(len(value) for value in states) * 6 >= 128
-    with mock.patch("coolsms_oauth_django.state.secrets.token_urlsafe") as token_urlsafe:
+    with mock.patch("coolsms_oauth_django.pending_flows.secrets.token_urlsafe") as token_urlsafe:
         token_urlsafe.return_value = "x" * 43
-        state.begin(
+        pending_flows.begin(
             session,
             user_pk=1,
             next_url="/",
@@ -165,7 +165,7 @@ def test_sc02_state_records_the_user_who_started_the_flow(
     logged_in: Client, user: AbstractBaseUser
 ) -> None:
     start_flow(logged_in)
-    [record] = logged_in.session[state.SESSION_KEY]
+    [record] = logged_in.session[pending_flows.SESSION_KEY]
     assert record["user_pk"] == str(user.pk)
 
 
@@ -187,9 +187,9 @@ def test_sc03_none_never_equals_none(logged_in: Client, coolsms: responses.Reque
     response = callback(logged_in, code="code-1")
     assert response.status_code == 400
     session = SessionStore()
-    session[state.SESSION_KEY] = [{"state": None}]
-    with pytest.raises(state.StateMismatch):
-        state.consume(session, None, ttl=600)
+    session[pending_flows.SESSION_KEY] = [{"state": None}]
+    with pytest.raises(pending_flows.StateMismatch):
+        pending_flows.consume(session, None, ttl=600)
 
 
 def test_sc04_state_is_compared_in_constant_time(
@@ -197,7 +197,8 @@ def test_sc04_state_is_compared_in_constant_time(
 ) -> None:
     params = start_flow(logged_in)
     with mock.patch(
-        "coolsms_oauth_django.state.constant_time_compare", wraps=state.constant_time_compare
+        "coolsms_oauth_django.pending_flows.constant_time_compare",
+        wraps=pending_flows.constant_time_compare,
     ) as compare:
         response = callback(logged_in, code="code-1", state=params["state"])
     assert response.status_code == 302
@@ -219,7 +220,7 @@ def test_sc05_state_is_consumed_on_error_paths_too(
     params = start_flow(logged_in)
     coolsms.replace(responses.POST, TOKEN_URL, status=403, json={"errorCode": "InvalidGrant"})
     callback(logged_in, code="code-1", state=params["state"])
-    assert state.pending_count(logged_in.session) == 0
+    assert pending_flows.pending_count(logged_in.session) == 0
     coolsms.replace(responses.POST, TOKEN_URL, json=token_body())
     assert callback(logged_in, code="code-1", state=params["state"]).status_code == 400
     assert len(calls_to(coolsms, TOKEN_URL)) == 1
@@ -230,7 +231,7 @@ def test_sc06_state_expires(
 ) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "STATE_TTL": 60}
     params = start_flow(logged_in)
-    real = state.clock.timestamp()
+    real = pending_flows.clock.timestamp()
     with mock.patch("coolsms_oauth_django.clock.timestamp", return_value=real + 61):
         response = callback(logged_in, code="code-1", state=params["state"])
     assert response.status_code == 400
@@ -250,7 +251,7 @@ def test_sc07_two_flows_at_once_both_work(
 def test_sc07_stored_states_are_capped(logged_in: Client, settings: Any) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "MAX_PENDING_STATES": 3}
     states = [start_flow(logged_in)["state"] for _ in range(5)]
-    stored = [record["state"] for record in logged_in.session[state.SESSION_KEY]]
+    stored = [record["state"] for record in logged_in.session[pending_flows.SESSION_KEY]]
     assert stored == states[-3:]
 
 
@@ -260,7 +261,7 @@ def test_sc08_next_lives_in_the_session_not_in_the_state(logged_in: Client) -> N
     decoded = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
     assert b"secret-next-page" not in decoded
     assert "secret-next-page" not in value
-    [record] = logged_in.session[state.SESSION_KEY]
+    [record] = logged_in.session[pending_flows.SESSION_KEY]
     assert record["next_url"] == "/secret-next-page/"
 
 
@@ -302,7 +303,9 @@ def test_sc11_pkce_sends_s256_challenge_and_the_verifier(
     second = start_flow(logged_in)
     assert first["code_challenge_method"] == "S256"
     assert first["code_challenge"] != second["code_challenge"]
-    verifiers = {r["state"]: r["code_verifier"] for r in logged_in.session[state.SESSION_KEY]}
+    verifiers = {
+        r["state"]: r["code_verifier"] for r in logged_in.session[pending_flows.SESSION_KEY]
+    }
     verifier = verifiers[first["state"]]
     assert 43 <= len(verifier) <= 128
     assert oauth.code_challenge(verifier) == first["code_challenge"]
@@ -395,7 +398,7 @@ def test_sc14_access_denied_consumes_state_calls_nothing_and_stores_nothing(
     assert response["Location"] == "/back/"
     assert len(coolsms.calls) == 0
     assert not CoolSMSAccount.objects.exists()
-    assert state.pending_count(logged_in.session) == 0
+    assert pending_flows.pending_count(logged_in.session) == 0
     page = logged_in.get("/coolsms/connect/")
     assert "declined" in page.content.decode()
     assert b"<script>alert(1)</script>" not in page.content
@@ -637,7 +640,7 @@ def test_login_with_password_then_connect(
 
 
 def test_h09_the_repr_of_a_pending_flow_shows_no_state_or_verifier(logged_in: Client) -> None:
-    flow = state.begin(
+    flow = pending_flows.begin(
         logged_in.session,
         user_pk=1,
         next_url="/next/",

@@ -27,7 +27,7 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coolsms_oauth_django import clock, oauth, refresh, state
+from coolsms_oauth_django import clock, oauth, pending_flows, refresh
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.exceptions import ReconnectRequired, TokenError
 from coolsms_oauth_django.models import CoolSMSAccount
@@ -138,7 +138,7 @@ def token_endpoint_refuses() -> Iterator[responses.RequestsMock]:
 def pending_state(client: Client, user: AbstractBaseUser) -> str:
     """Open a connect flow in the client's session directly and return its state."""
     session = client.session
-    flow = state.begin(
+    flow = pending_flows.begin(
         session,
         user_pk=user.pk,
         next_url="/",
