@@ -7,6 +7,7 @@ a disconnect save and delete it. Whether a token is due is :func:`.models.token_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,9 +20,12 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from . import clock, signals
-from .exceptions import AccountAlreadyLinked, MemberNotIdentified
+from .exceptions import AccountAlreadyLinked, DecryptionError, MemberNotIdentified
+from .fields import can_decrypt
 from .models import MAX_ERROR_LENGTH, TOKEN_FIELDS, CoolSMSAccount, token_is_due
 from .oauth import TokenSet
+
+logger = logging.getLogger("coolsms_oauth_django")
 
 #: Profile keys CoolSMS documents for ``/users/v1/member``, and the fields they fill.
 PROFILE_FIELDS = {
@@ -63,12 +67,31 @@ def member_of(profile: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _first(rows: QuerySet[CoolSMSAccount]) -> CoolSMSAccount | None:
+    """Return the first of ``rows``, even when no configured key opens its tokens.
+
+    Such an account comes without its tokens and with ``tokens_readable`` false, so its user
+    can still see, disconnect and replace it; nothing in the row is changed here.
+    """
+    try:
+        return rows.first()
+    except DecryptionError:
+        account = rows.defer(*TOKEN_FIELDS).first()
+        if account is not None:
+            account.tokens_readable = False
+        return account
+
+
 def account_of(user: object) -> CoolSMSAccount | None:
-    """Return the connection of ``user`` (``None`` for anonymous users and users without one)."""
+    """Return the connection of ``user`` (``None`` for anonymous users and users without one).
+
+    A connection whose tokens no configured key opens is returned too, without its tokens
+    and not active (``tokens_readable`` is false).
+    """
     pk = getattr(user, "pk", None)
     if pk is None or not getattr(user, "is_authenticated", False):
         return None
-    return CoolSMSAccount.objects.filter(user_id=pk).first()
+    return _first(CoolSMSAccount.objects.filter(user_id=pk))
 
 
 def save_connection(
@@ -96,14 +119,22 @@ def save_connection(
                 raise AccountAlreadyLinked(
                     "This CoolSMS account is already connected to another user."
                 )
-            account = CoolSMSAccount.objects.select_for_update().filter(user_id=user.pk).first()
+            account = _first(CoolSMSAccount.objects.select_for_update().filter(user_id=user.pk))
             created = account is None
             if account is None:
                 account = CoolSMSAccount(user_id=user.pk)
             account.apply_tokens(tokens, now=now)
-            if account.member_id != member_id:
-                # Another member's refresh token must not stay with this member's tokens.
+            if account.member_id != member_id or not account.tokens_readable:
+                # Another member's refresh token must not stay with this member's tokens, nor
+                # one no key opens with tokens that work.
+                if not account.tokens_readable:
+                    logger.warning(
+                        "CoolSMS account %s: tokens no configured key opens are replaced by "
+                        "a new connection of their user.",
+                        account.pk,
+                    )
                 account.refresh_token = tokens.refresh_token
+                account.tokens_readable = True
             account.member_id = member_id
             for key, field_name in PROFILE_FIELDS.items():
                 setattr(account, field_name, _text(profile.get(key), PROFILE_LIMITS[field_name]))
@@ -125,6 +156,12 @@ def save_connection(
 
 def disconnect(account: CoolSMSAccount, *, request: HttpRequest | None = None) -> None:
     """Delete the connection and its tokens, then send ``account_disconnected``."""
+    if not account.tokens_readable:
+        logger.warning(
+            "CoolSMS account %s: tokens no configured key opens are deleted, as their user "
+            "disconnected.",
+            account.pk,
+        )
     user = account.user
     account.delete()
     _announce_disconnected(account, user, request)
@@ -273,6 +310,25 @@ def ciphertext_batch(after_pk: Any, size: int, *, using: str) -> list[tuple[Any,
     # Cast to a plain TextField so the ciphertext is not decrypted on the way out.
     raw = rows.annotate(**{f"raw_{name}": Cast(name, models.TextField()) for name in TOKEN_FIELDS})
     return list(raw.values_list("pk", *(f"raw_{name}" for name in TOKEN_FIELDS))[:size])
+
+
+def unreadable_account_pks(*, using: str, batch_size: int = 500) -> list[Any]:
+    """Return the primary keys of the connections whose tokens no configured key opens.
+
+    Reads the stored ciphertexts batch by batch, in constant memory; changes nothing.
+    """
+    found: list[Any] = []
+    after_pk: Any = None
+    while True:
+        rows = ciphertext_batch(after_pk, batch_size, using=using)
+        found += [
+            pk
+            for pk, *stored in rows
+            if not all(can_decrypt(value) for value in stored if value is not None)
+        ]
+        if len(rows) < batch_size:
+            return found
+        after_pk = rows[-1][0]
 
 
 def _column(name: str) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.db import DatabaseError
 from django.urls import NoReverseMatch, reverse
 
 from .exceptions import ConfigurationError
@@ -40,6 +41,8 @@ E009 = "coolsms_oauth.E009"
 E010 = "coolsms_oauth.E010"
 #: ``ENCRYPTION_KEYS`` is not set (a key is derived from ``SECRET_KEY``).
 W001 = "coolsms_oauth.W001"
+#: Stored tokens that no configured key opens (a database check).
+W002 = "coolsms_oauth.W002"
 
 
 @dataclass(frozen=True)
@@ -116,3 +119,39 @@ def check_urls(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+#: Unreadable connections a check message names at most (it counts them all).
+LISTED_UNREADABLE = 20
+
+
+@register(Tags.database)
+def check_unreadable_tokens(
+    app_configs: Any = None, databases: Any = None, **kwargs: Any
+) -> list[CheckMessage]:
+    """List the connections whose tokens no configured key opens (``check --database``)."""
+    from .accounts import unreadable_account_pks
+    from .conf import SETTING_NAME
+
+    messages: list[CheckMessage] = []
+    for alias in databases or ():
+        try:
+            pks = unreadable_account_pks(using=alias)
+        except (DatabaseError, ConfigurationError):
+            continue  # no table there yet, or a setting check_settings reports
+        if not pks:
+            continue
+        listed = ", ".join(str(pk) for pk in pks[:LISTED_UNREADABLE])
+        more = f" and {len(pks) - LISTED_UNREADABLE} more" if len(pks) > LISTED_UNREADABLE else ""
+        messages.append(
+            Warning(
+                f"{len(pks)} CoolSMS connection(s) in database {alias!r} hold tokens that no "
+                f"configured key opens (CoolSMS accounts {listed}{more}); their users are "
+                "asked to connect again.",
+                hint=f"Add the key they were written with back to {SETTING_NAME}"
+                "['ENCRYPTION_KEYS'] (or SECRET_KEY_FALLBACKS). Otherwise each user's next "
+                "connection replaces the tokens; nothing is deleted on its own.",
+                id=W002,
+            )
+        )
+    return messages

@@ -35,10 +35,6 @@ class ConfigurationError(CoolSMSOAuthError, ImproperlyConfigured):
     """The ``COOLSMS_OAUTH`` setting is missing something or holds a bad value."""
 
 
-class DecryptionError(CoolSMSOAuthError):
-    """A stored token cannot be decrypted with any configured key."""
-
-
 class CallbackError(CoolSMSOAuthError, SuspiciousOperation):
     """The OAuth callback request was malformed or did not match a flow of this session."""
 
@@ -90,6 +86,14 @@ class NotConnected(CoolSMSOAuthError):
 
 class ReconnectRequired(CoolSMSOAuthError):
     """The user's CoolSMS connection no longer works; they must connect again."""
+
+
+class DecryptionError(ReconnectRequired):
+    """A stored token cannot be decrypted with any configured key.
+
+    For the user the connection no longer works until they connect again (which replaces
+    the tokens) or the key comes back, so it is also a :class:`ReconnectRequired`.
+    """
 
 
 class CoolSMSAPIError(CoolSMSOAuthError):

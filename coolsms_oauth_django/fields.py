@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import functools
+import logging
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -28,6 +29,8 @@ from .conf import SETTING_NAME, app_settings
 from .exceptions import DecryptionError
 
 _DERIVATION_INFO = b"coolsms_oauth_django.fields.EncryptedTextField"
+
+logger = logging.getLogger("coolsms_oauth_django")
 
 
 def derive_key(secret: str) -> bytes:
@@ -69,6 +72,15 @@ def decrypt(ciphertext: str) -> str:
         ) from err
 
 
+def can_decrypt(ciphertext: str) -> bool:
+    """Return whether a configured key opens ``ciphertext``."""
+    try:
+        decrypt(ciphertext)
+    except DecryptionError:
+        return False
+    return True
+
+
 def rotate(ciphertext: str) -> str:
     """Re-encrypt ``ciphertext`` with the first key (it must open with one of the keys)."""
     try:
@@ -96,7 +108,14 @@ class EncryptedTextField(models.TextField):  # type: ignore[type-arg]
     ) -> str | None:
         if value is None:
             return None
-        return decrypt(value)
+        try:
+            return decrypt(value)
+        except DecryptionError:
+            logger.warning(
+                "A stored CoolSMS token cannot be decrypted with the configured keys; "
+                "'manage.py check --database default' lists the connections holding one."
+            )
+            raise
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name not in ("isnull",):

@@ -111,10 +111,14 @@ class CoolSMSAccount(models.Model):
         """Return the granted scopes as a list."""
         return self.scopes.split()
 
+    #: ``False`` on an account read while no configured key opened its tokens (they are then
+    #: left unloaded, see :func:`.accounts.account_of`): it needs the user to connect again.
+    tokens_readable = True
+
     @property
     def is_active(self) -> bool:
         """Return whether the connection can be used without the user connecting again."""
-        return self.status == self.ACTIVE
+        return self.status == self.ACTIVE and self.tokens_readable
 
     def expires_within(self, seconds: float) -> bool:
         """Return whether the access token expires within ``seconds`` from now."""

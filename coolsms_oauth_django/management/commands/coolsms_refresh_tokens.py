@@ -7,7 +7,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from coolsms_oauth_django import accounts, refresh
-from coolsms_oauth_django.exceptions import CoolSMSOAuthError, ReconnectRequired
+from coolsms_oauth_django.exceptions import (
+    CoolSMSOAuthError,
+    DecryptionError,
+    ReconnectRequired,
+)
 
 DEFAULT_WINDOW = 3600
 
@@ -34,6 +38,9 @@ class Command(BaseCommand):
             try:
                 # The window is the leeway: a token another worker refreshed meanwhile is kept.
                 refresh.refresh_account(account_pk, leeway=window)
+            except DecryptionError:
+                failed += 1
+                self.stderr.write(f"Account {account_pk}: no configured key opens its tokens.")
             except ReconnectRequired:
                 reconnect += 1
                 self.stderr.write(f"Account {account_pk}: the user must connect again.")
