@@ -61,7 +61,12 @@ def _required(check_id: str) -> Validator:
 
 
 def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
+    """Tell whether ``host`` is ``localhost``, in ``127.0.0.0/8`` or ``::1``.
+
+    Names under ``.localhost`` are not taken: whether they stay on this machine depends on
+    the resolver.
+    """
+    if host == "localhost":
         return True
     try:
         return ipaddress.ip_address(host).is_loopback

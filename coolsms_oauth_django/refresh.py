@@ -49,6 +49,11 @@ _local_locks: weakref.WeakValueDictionary[tuple[str, int], threading.Lock] = (
 
 
 GONE = "The CoolSMS connection no longer exists."
+NO_REFRESH_TOKEN = (
+    "CoolSMS issued this connection no refresh token, so its access token cannot be renewed "
+    "once it expires; connect again."
+)
+REFUSED = "CoolSMS no longer accepts this connection's refresh token; connect again."
 RECONNECT = "The CoolSMS connection must be connected again."
 
 
@@ -179,8 +184,9 @@ def _attempt(account_pk: int, reason: _Reason, config: AppSettings, http: reques
             raise ReconnectRequired(RECONNECT)
         if not reason.holds_for(locked):
             return str(locked.access_token)
-        if not locked.refresh_token:
-            failure: TokenError = InvalidGrant("The CoolSMS connection has no refresh token.")
+        never_issued = not locked.refresh_token
+        if never_issued:
+            failure: TokenError = InvalidGrant(NO_REFRESH_TOKEN)
         else:
             try:
                 tokens = oauth.refresh_tokens(
@@ -206,9 +212,7 @@ def _attempt(account_pk: int, reason: _Reason, config: AppSettings, http: reques
             _mark_needs_reconnect(locked, failure, using)
     # Out of the transaction: what was written above is committed, the lock released.
     if isinstance(failure, InvalidGrant):
-        raise ReconnectRequired(
-            "CoolSMS no longer accepts this connection's refresh token; connect again."
-        ) from failure
+        raise ReconnectRequired(NO_REFRESH_TOKEN if never_issued else REFUSED) from failure
     if not isinstance(failure, TokenRefreshError):
         # Neither passing nor the grant's fault (a wrong client secret, say): connecting again
         # would not help, so the connection keeps its status and only the error is recorded.

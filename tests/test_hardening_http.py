@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.views.debug import ExceptionReporter
 
 from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
-from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.conf import app_settings, collect_problems, raw_settings
 from coolsms_oauth_django.exceptions import ReconnectRequired
 from coolsms_oauth_django.http import create_session
 from coolsms_oauth_django.models import CoolSMSAccount
@@ -255,3 +255,53 @@ def test_h01_an_error_report_still_says_why_the_call_failed(
     error, reports = report_of(call)
     assert "Connection refused" in str(error)
     assert "Connection refused" in reports[1]
+
+
+# --- H11: plain HTTP only to this machine; a missing refresh token named as such --------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://evil.localhost:8000",
+        "http://localhost.evil.example",
+        "http://127.0.0.1.evil.example",
+        "http://10.0.0.1",
+        "http://[::2]",
+    ],
+)
+def test_h11_plain_http_to_a_host_that_is_not_loopback_is_refused(settings: Any, url: str) -> None:
+    settings.DEBUG = False
+    for name in ("BASE_URL", "AUTHORIZE_URL", "TOKEN_URL"):
+        raw = {**raw_settings(), name: url}
+        assert [problem.id for problem in collect_problems(raw)] == ["coolsms_oauth.E004"], name
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://localhost:8000",
+        "http://LOCALHOST",
+        "http://127.0.0.1:9",
+        "http://127.8.9.10",
+        "http://[::1]:8080",
+    ],
+)
+def test_h11_plain_http_to_a_loopback_host_is_accepted(settings: Any, url: str) -> None:
+    settings.DEBUG = False
+    assert collect_problems({**raw_settings(), "BASE_URL": url}) == []
+
+
+@responses.activate
+def test_h11_a_refresh_without_a_refresh_token_says_none_was_issued() -> None:
+    user = make_user()
+    account = make_account(user, refresh=None)
+    expire(account)
+    with pytest.raises(ReconnectRequired) as info:
+        get_coolsms_session(user).get_balance()
+    message = str(info.value)
+    assert "no refresh token" in message and "no longer accepts" not in message
+    account.refresh_from_db()
+    assert account.status == CoolSMSAccount.NEEDS_RECONNECT
+    assert "no refresh token" in account.last_error
+    assert len(responses.calls) == 0  # nothing to send to the token endpoint
