@@ -1,9 +1,11 @@
 """``CoolSMSMiddleware``: ``request.coolsms`` for views, and a way back when a connection is gone.
 
-Add it after ``AuthenticationMiddleware``. ``request.coolsms`` is lazy: a view that never
-touches it costs no query. Touched, it is the user's :class:`CoolSMSSession`, or a lazy
-``None`` (falsy; test it with ``if request.coolsms:``) when the user is anonymous, not
-connected or must connect again. Async views use ``await request.acoolsms()``.
+Add it after ``AuthenticationMiddleware``; it works as that one does for ``request.user``.
+``request.coolsms`` is Django's ``SimpleLazyObject`` over a getter that looks the session up
+once per request: a view that never touches it costs no query. Touched, it is the user's
+:class:`CoolSMSSession`, or a lazy ``None`` (falsy; test it with ``if request.coolsms:``)
+when the user is anonymous, not connected or must connect again. Async views use
+``await request.acoolsms()``, the same getter run in a thread.
 
 A view that raises :class:`NotConnected` or :class:`ReconnectRequired` sends a browser to the
 connect page with ``next`` pointing back; a JSON or API request gets a 401 JSON answer.
@@ -11,13 +13,15 @@ connect page with ``next`` pointing back; a JSON or API request gets a 401 JSON 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 from urllib.parse import urlencode
 
 from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
+from django.utils.functional import SimpleLazyObject
 
 from .exceptions import CoolSMSOAuthError, NotConnected, ReconnectRequired
 from .session import CoolSMSSession, get_coolsms_session
@@ -29,14 +33,6 @@ JSON_ERRORS: dict[type[CoolSMSOAuthError], str] = {
     NotConnected: "coolsms_not_connected",
     ReconnectRequired: "coolsms_reconnect_required",
 }
-
-
-def session_or_none(request: HttpRequest) -> CoolSMSSession | None:
-    """Return the session of the request's user, or ``None`` when there is none to use."""
-    try:
-        return get_coolsms_session(getattr(request, "user", None))
-    except (NotConnected, ReconnectRequired):
-        return None
 
 
 def wants_json(request: HttpRequest) -> bool:
@@ -56,67 +52,44 @@ def connect_url(request: HttpRequest) -> str:
     return reverse(CONNECT_URL_NAME) + "?" + urlencode({"next": request.get_full_path()})
 
 
-_UNSET: Any = object()
+#: Where a request keeps the session it looked up (``None``: there is none to use).
+CACHE_ATTRIBUTE = "_cached_coolsms"
 
 
-class LazyCoolSMS:
-    """``request.coolsms``: the user's :class:`CoolSMSSession`, looked up on first use.
+def get_session(request: HttpRequest) -> CoolSMSSession | None:
+    """Return the session of the request's user, or ``None`` when there is none to use.
 
-    It stands for the session (attributes, ``isinstance``) or for ``None`` (falsy) when the
-    user is anonymous, not connected, or must connect again. Creating one costs a single
-    small object and no query: every request gets one, most never touch it.
+    Looked up once per request, on first use; the answer is kept on the request.
     """
+    if not hasattr(request, CACHE_ATTRIBUTE):
+        try:
+            session: CoolSMSSession | None = get_coolsms_session(getattr(request, "user", None))
+        except (NotConnected, ReconnectRequired):
+            session = None
+        setattr(request, CACHE_ATTRIBUTE, session)
+    return getattr(request, CACHE_ATTRIBUTE)  # type: ignore[no-any-return]
 
-    __slots__ = ("_request", "_session")
 
-    def __init__(self, request: HttpRequest) -> None:
-        self._request = request
-        self._session: CoolSMSSession | None = _UNSET
+async def aget_session(request: HttpRequest) -> CoolSMSSession | None:
+    """Return :func:`get_session`'s answer from async code (the lookup runs in a thread)."""
+    return await sync_to_async(get_session)(request)
 
-    def _get(self) -> CoolSMSSession | None:
-        if self._session is _UNSET:
-            self._session = session_or_none(self._request)
-        return self._session
 
-    async def resolve(self) -> CoolSMSSession | None:
-        """Return the session (or ``None``), looking it up in a thread if not done yet."""
-        if self._session is _UNSET:
-            await sync_to_async(self._get)()
-        return self._session
+def attach(request: HttpRequest) -> None:
+    """Give ``request`` a lazy ``coolsms`` and an ``acoolsms()``, both via :func:`get_session`."""
+    request.coolsms = SimpleLazyObject(partial(get_session, request))  # type: ignore[attr-defined]
+    request.acoolsms = partial(aget_session, request)  # type: ignore[attr-defined]
 
-    def close(self) -> None:
-        """Close the session if one was looked up, releasing its connections."""
-        if isinstance(self._session, CoolSMSSession):
-            self._session.close()
 
-    def __getattr__(self, name: str) -> Any:
-        if name.startswith("__") or name in self.__slots__:
-            raise AttributeError(name)
-        return getattr(self._get(), name)
-
-    def __bool__(self) -> bool:
-        return self._get() is not None
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, LazyCoolSMS):
-            other = other._get()
-        return self._get() == other
-
-    def __hash__(self) -> int:
-        return hash(self._get())
-
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:  # isinstance() sees what it stands for
-        return type(self._get())
-
-    def __repr__(self) -> str:
-        if self._session is _UNSET:
-            return "<LazyCoolSMS: not looked up>"
-        return f"<LazyCoolSMS: {self._session!r}>"
+def release(request: HttpRequest) -> None:
+    """Close the session the request looked up, if any, releasing its connections."""
+    session = getattr(request, CACHE_ATTRIBUTE, None)
+    if session is not None:
+        session.close()
 
 
 class CoolSMSMiddleware:
-    """Give each request a lazy ``request.coolsms`` and handle lost connections."""
+    """Give each request a lazy ``request.coolsms`` and answer lost connections."""
 
     sync_capable = True
     async_capable = True
@@ -130,22 +103,18 @@ class CoolSMSMiddleware:
     def __call__(self, request: HttpRequest) -> Any:
         if self.is_async:
             return self.__acall__(request)
-        lazy = request.coolsms = LazyCoolSMS(request)  # type: ignore[attr-defined]
-        request.acoolsms = lazy.resolve  # type: ignore[attr-defined]
+        attach(request)
         try:
-            response: HttpResponse = self.get_response(request)
+            return self.get_response(request)
         finally:
-            lazy.close()
-        return response
+            release(request)
 
     async def __acall__(self, request: HttpRequest) -> HttpResponse:
-        lazy = request.coolsms = LazyCoolSMS(request)  # type: ignore[attr-defined]
-        request.acoolsms = lazy.resolve  # type: ignore[attr-defined]
+        attach(request)
         try:
-            get_response: Callable[[HttpRequest], Awaitable[HttpResponse]] = self.get_response
-            response = await get_response(request)
+            response: HttpResponse = await self.get_response(request)
         finally:
-            lazy.close()
+            release(request)
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -12,7 +12,14 @@ from django.test import AsyncRequestFactory, RequestFactory
 from django.urls import include, path
 
 from coolsms_oauth_django.exceptions import NotConnected, ReconnectRequired
-from coolsms_oauth_django.middleware import CoolSMSMiddleware, LazyCoolSMS, connect_url, wants_json
+from coolsms_oauth_django.middleware import (
+    CoolSMSMiddleware,
+    attach,
+    connect_url,
+    get_session,
+    release,
+    wants_json,
+)
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import CoolSMSSession
 from tests.conftest_session import make_account, make_user
@@ -245,23 +252,27 @@ def test_the_lazy_session_looks_nothing_up_to_show_itself(
 ) -> None:
     request = RequestFactory().get("/plain/")
     request.user = make_user()
-    lazy = LazyCoolSMS(request)
+    attach(request)
     with django_assert_num_queries(0):
-        assert repr(lazy) == "<LazyCoolSMS: not looked up>"
-        with pytest.raises(AttributeError):
-            lazy.__wrapped__  # noqa: B018 - dunder lookups never trigger the query
+        assert "get_session" in repr(request.coolsms)  # type: ignore[attr-defined]
     with django_assert_num_queries(1):
-        assert not lazy
-    assert repr(lazy) == "<LazyCoolSMS: None>"
+        assert not request.coolsms  # type: ignore[attr-defined]
+    with django_assert_num_queries(0):
+        assert not request.coolsms  # type: ignore[attr-defined]
+        assert repr(request.coolsms) == "<SimpleLazyObject: None>"  # type: ignore[attr-defined]
 
 
-def test_two_lazy_sessions_of_one_user_compare_and_hash_alike() -> None:
+def test_the_getter_looks_up_once_per_request_for_sync_and_async_alike(
+    django_assert_num_queries: Any,
+) -> None:
     request = RequestFactory().get("/plain/")
     request.user = make_user()
     account = make_account(request.user)
-    first, second = LazyCoolSMS(request), LazyCoolSMS(request)
-    assert first.account_pk == account.pk
-    assert first != second  # two sessions, each its own object
-    assert first == first and hash(first) == hash(first._get())
-    first.close()
-    second.close()
+    attach(request)
+    with django_assert_num_queries(1):
+        session = get_session(request)
+        assert request.coolsms == session  # type: ignore[attr-defined]
+        assert hash(request.coolsms) == hash(session)  # type: ignore[attr-defined]
+        assert async_to_sync(request.acoolsms)() is session  # type: ignore[attr-defined]
+    assert isinstance(session, CoolSMSSession) and session.account_pk == account.pk
+    release(request)
