@@ -51,6 +51,11 @@ def problem_text(error):
     return _("CoolSMS did not renew this site's access just now. Please try again in a moment.")
 
 
+def send_form(profile):
+    """Return an empty send form whose From number is the member's own phone number."""
+    return SendSMSForm(initial={"sender": (profile or {}).get("phoneNumber", "")})
+
+
 @login_required
 def dashboard(request):
     try:
@@ -75,7 +80,6 @@ def dashboard(request):
             # CoolSMS is down or refused the call: show the page anyway, with a notice.
             problem = problem_text(error)
 
-    form = SendSMSForm(initial={"sender": (profile or {}).get("phoneNumber", "")})
     return render(
         request,
         "notices/dashboard.html",
@@ -83,7 +87,7 @@ def dashboard(request):
             "profile": profile,
             "balance": balance,
             "problem": problem,
-            "form": form,
+            "form": send_form(profile),
             "last_sms": request.session.pop(LAST_SMS_SESSION_KEY, None),
         },
     )
@@ -94,8 +98,14 @@ def send_sms(request):
     if not request.coolsms:
         # Not connected, or the connection needs reconnecting: the dashboard says which.
         return redirect("dashboard")
-    form = SendSMSForm(request.POST or None)
-    if request.method != "POST" or not form.is_valid():
+    if request.method != "POST":
+        try:
+            profile = request.coolsms.get_profile()
+        except (CoolSMSAPIError, TokenError):
+            profile = None  # the form works without its From number filled in
+        return render(request, "notices/send.html", {"form": send_form(profile)})
+    form = SendSMSForm(request.POST)
+    if not form.is_valid():
         return render(request, "notices/send.html", {"form": form})
     try:
         result = request.coolsms.send_message(
