@@ -144,8 +144,12 @@ class Demo:
 
 
 @contextmanager
-def running_demo(workdir: Path) -> Iterator[Demo]:
-    """Run ``example_project/demo.py`` as ``make demo`` does; stop it with one SIGINT."""
+def running_demo(workdir: Path, **environ: str) -> Iterator[Demo]:
+    """Run ``example_project/demo.py`` as ``make demo`` does; stop it with one SIGINT.
+
+    ``environ`` adds variables to the demo's environment (the example site's settings read a
+    few, such as ``DJANGO_SESSION_COOKIE_SAMESITE``).
+    """
     # Free ports unless given (DEMO_PORT=8000 SANDBOX_PORT=8765 for the README's screenshots).
     site_port = int(os.environ.get("DEMO_PORT") or free_port())
     sandbox_port = int(os.environ.get("SANDBOX_PORT") or free_port())
@@ -155,6 +159,7 @@ def running_demo(workdir: Path) -> Iterator[Demo]:
         SANDBOX_PORT=str(sandbox_port),
         DEMO_DB_PATH=str(workdir / "db.sqlite3"),
         PYTHONUNBUFFERED="1",
+        **environ,
     )
     env.pop("DJANGO_SETTINGS_MODULE", None)
     log_path = workdir / "demo.log"
