@@ -233,6 +233,12 @@ def disconnect_if_connected(page: Page, demo: Demo) -> None:
         page.wait_for_selector("#coolsms-connect")
 
 
+def log_in_not_connected(page: Page, demo: Demo) -> None:
+    """Log the demo user in and remove any CoolSMS connection an earlier test left."""
+    log_in(page, demo)
+    disconnect_if_connected(page, demo)
+
+
 def consent(page: Page, demo: Demo) -> None:
     """At the sandbox: log in if it asks (its first visit in this profile), then approve."""
     page.wait_for_selector("#login-form, #consent-form")

@@ -17,8 +17,7 @@ from .helpers import (
     Demo,
     connect,
     consent,
-    disconnect_if_connected,
-    log_in,
+    log_in_not_connected,
     screenshot,
 )
 
@@ -37,6 +36,8 @@ TEXTS = {
         "connected": "Your CoolSMS account is connected.",
         "invalid": "This link is not valid. Please connect again.",
         "send": "Send a test SMS",
+        "scopes": "Read your member profile users:read\nRead your balance and points cash:read\n"
+        "Send messages on your behalf message:write",
     },
     "ko-KR": {
         "heading": "쿨에스엠에스 계정 연결",
@@ -44,6 +45,8 @@ TEXTS = {
         "connected": "쿨에스엠에스 계정이 연결되었습니다.",
         "invalid": "유효하지 않은 링크입니다. 다시 연결해 주세요.",
         "send": "테스트 문자 보내기",
+        "scopes": "회원 정보 조회 users:read\n잔액 및 포인트 조회 cash:read\n"
+        "메시지 발송 message:write",
     },
 }
 LOCALES = pytest.mark.parametrize("locale", sorted(TEXTS))
@@ -53,6 +56,7 @@ def continue_to_coolsms(page: Page, demo: Demo, locale: str) -> None:
     """On the confirmation page: check what it says, press the button, approve at CoolSMS."""
     texts = TEXTS[locale]
     assert page.locator("h1").inner_text() == texts["heading"]
+    assert page.locator("#coolsms-scopes").inner_text() == texts["scopes"]
     button = page.locator("#coolsms-continue")
     assert button.inner_text() == texts["continue"]
     with page.expect_response(re.compile(r"/coolsms/connect/")) as posted:
@@ -61,14 +65,6 @@ def continue_to_coolsms(page: Page, demo: Demo, locale: str) -> None:
     assert posted.value.request.method == "POST"
     assert posted.value.status == 302, posted.value.text()
     consent(page, demo)
-
-
-def signed_in_not_connected(new_page: PageFactory, demo: Demo, locale: str) -> Page:
-    """Return a page of the demo user, signed in and with no CoolSMS connection."""
-    page = new_page(locale)
-    log_in(page, demo)
-    disconnect_if_connected(page, demo)
-    return page
 
 
 def assert_connected_at(page: Page, demo: Demo, locale: str, path: str) -> None:
@@ -81,7 +77,8 @@ def assert_connected_at(page: Page, demo: Demo, locale: str, path: str) -> None:
 @LOCALES
 @pytest.mark.presses("coolsms-continue")
 def test_confirmation_page_opened_directly(demo: Demo, new_page: PageFactory, locale: str) -> None:
-    page = signed_in_not_connected(new_page, demo, locale)
+    page = new_page(locale)
+    log_in_not_connected(page, demo)
     page.goto(demo.site_url + "coolsms/connect/")
     screenshot(page, f"confirmation-{locale}")
     continue_to_coolsms(page, demo, locale)
@@ -93,7 +90,8 @@ def test_confirmation_page_opened_directly(demo: Demo, new_page: PageFactory, lo
 def test_confirmation_page_after_the_reconnect_redirect_returns_to_next(
     demo: Demo, new_page: PageFactory, locale: str
 ) -> None:
-    page = signed_in_not_connected(new_page, demo, locale)
+    page = new_page(locale)
+    log_in_not_connected(page, demo)
     connect(page, demo)
     # Revoked at CoolSMS: sending raises ReconnectRequired, which CoolSMSMiddleware answers
     # with the confirmation page and ``next`` pointing back at the send page.
@@ -112,7 +110,8 @@ def test_confirmation_page_after_the_reconnect_redirect_returns_to_next(
 def test_confirmation_page_from_the_callback_error_page(
     demo: Demo, new_page: PageFactory, locale: str
 ) -> None:
-    page = signed_in_not_connected(new_page, demo, locale)
+    page = new_page(locale)
+    log_in_not_connected(page, demo)
     response = page.goto(demo.site_url + "coolsms/callback/?code=forged&state=forged")
     assert response is not None and response.status == 400
     assert page.locator("[role=alert]").inner_text() == TEXTS[locale]["invalid"]
@@ -129,7 +128,7 @@ def test_forms_on_a_page_the_callback_renders_pass_the_csrf_check(
     # The callback's pages keep the code in their URL, so they send Referers only to this
     # site; their forms (here the example's language switcher) must still carry an Origin.
     page = new_page()
-    log_in(page, demo)
+    log_in_not_connected(page, demo)
     callback_url = demo.site_url + "coolsms/callback/?code=forged&state=forged"
     page.goto(callback_url)
     assert page.locator("[role=alert]").inner_text() == TEXTS["en-US"]["invalid"]

@@ -43,6 +43,7 @@ SMS_RESULT_FIELDS = (
 )
 
 
+@pytest.mark.presses("login-form", "coolsms-connect", "send-form", "coolsms-disconnect")
 def test_connect_send_and_disconnect(demo: Demo, new_page: PageFactory) -> None:
     page = new_page()
     log_in(page, demo)
@@ -123,6 +124,7 @@ def test_connect_send_and_disconnect(demo: Demo, new_page: PageFactory) -> None:
     assert demo.stored_connections() == []
 
 
+@pytest.mark.presses("coolsms-connect")
 def test_deny_comes_back_with_a_friendly_message_and_stores_nothing(
     demo: Demo, new_page: PageFactory
 ) -> None:
@@ -142,6 +144,7 @@ def test_deny_comes_back_with_a_friendly_message_and_stores_nothing(
     assert demo.stored_connections() == []
 
 
+@pytest.mark.presses("coolsms-reconnect", "language-switcher", "coolsms-disconnect")
 def test_revoked_connection_shows_the_reconnect_page(demo: Demo, new_page: PageFactory) -> None:
     page = new_page()
     log_in(page, demo)

@@ -1,0 +1,195 @@
+"""Every form and link a page of the app or the example shows has a browser test that presses it.
+
+The inventory is read from the templates (the app's, under ``coolsms_oauth_django/templates``,
+and the example's, under ``example_project/**/templates``) and from the admin actions of the
+app's model. A form is known by its ``id``, else by the ``id`` of its one submit button; a link
+by its ``id``; an admin action as ``admin-action:NAME``.
+
+A browser test (any ``tests/browser/test_*.py``) names what it presses with
+``@pytest.mark.presses("id", ...)`` (literal strings). While it runs, its pages record what the
+browser really pressed, and the test fails if a named one was never pressed
+(``tests/browser/conftest.py``). So a new form or link needs a browser step: press it, check
+where it lands and what it says, and name it in the test's ``presses`` mark.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import User
+from django.test import RequestFactory
+
+from coolsms_oauth_django.admin import CoolSMSAccountAdmin
+from coolsms_oauth_django.models import CoolSMSAccount
+
+ROOT = Path(__file__).resolve().parents[1]
+BROWSER_TESTS = ROOT / "tests" / "browser"
+
+
+def template_dirs() -> list[Path]:
+    return [ROOT / "coolsms_oauth_django" / "templates", *ROOT.glob("example_project/**/templates")]
+
+
+@dataclass(frozen=True)
+class Pressable:
+    """A form or a link of a template: what kind, its key (``None`` if it has no id), where."""
+
+    kind: str
+    key: str | None
+    where: str
+
+
+_COMMENT = re.compile(r"{%\s*comment\s*%}.*?{%\s*endcomment\s*%}|{#.*?#}", re.S)
+_TAG = re.compile(r"{%.*?%}", re.S)
+_VARIABLE = re.compile(r"{{.*?}}", re.S)
+
+
+def _blank(match: re.Match[str]) -> str:
+    """Drop template syntax but keep its line breaks, so line numbers stay true."""
+    return "\n" * match.group().count("\n")
+
+
+def html_of(template: str) -> str:
+    """Return a template's markup with comments and tags removed and variables as ``X``."""
+    text = _TAG.sub(_blank, _COMMENT.sub(_blank, template))
+    return _VARIABLE.sub(lambda match: "X" + _blank(match), text)
+
+
+class _Finder(HTMLParser):
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.found: list[Pressable] = []
+        self.form: tuple[str | None, int, list[str | None]] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        line = self.getpos()[0]
+        if tag == "form":
+            self.form = (values.get("id"), line, [])
+        elif tag == "a" and "href" in values:
+            self.found.append(Pressable("link", values.get("id"), f"{self.name}:{line}"))
+        elif self.form is not None and (
+            (tag == "button" and values.get("type", "submit") == "submit")
+            or (tag == "input" and values.get("type") == "submit")
+        ):
+            self.form[2].append(values.get("id"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form" and self.form is not None:
+            form_id, line, buttons = self.form
+            key = form_id or (buttons[0] if len(buttons) == 1 else None)
+            self.found.append(Pressable("form", key, f"{self.name}:{line}"))
+            self.form = None
+
+
+def pressables_of(path: Path, base: Path) -> list[Pressable]:
+    """Return the forms and links of the template at ``path``."""
+    finder = _Finder(str(path.relative_to(base)))
+    finder.feed(html_of(path.read_text(encoding="utf-8")))
+    finder.close()
+    return finder.found
+
+
+def template_inventory() -> list[Pressable]:
+    return [
+        pressable
+        for directory in template_dirs()
+        for path in sorted(directory.rglob("*.html"))
+        for pressable in pressables_of(path, ROOT)
+    ]
+
+
+def admin_inventory() -> list[Pressable]:
+    """Return the actions the app's admin offers a superuser on the change list."""
+    request = RequestFactory().get("/admin/")
+    request.user = User(is_active=True, is_staff=True, is_superuser=True)
+    model_admin = CoolSMSAccountAdmin(CoolSMSAccount, admin.site)
+    return [
+        Pressable("admin action", f"admin-action:{name}", "coolsms_oauth_django/admin.py")
+        for name in model_admin.get_actions(request)
+    ]
+
+
+def _is_presses_mark(node: ast.expr) -> bool:
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "presses"
+        and ast.unparse(node.func.value) == "pytest.mark"
+    )
+
+
+def declared_presses() -> dict[str, list[str]]:
+    """Map each key a browser test's ``presses`` mark names to the tests naming it."""
+    declared: dict[str, list[str]] = defaultdict(list)
+    for path in sorted(BROWSER_TESTS.glob("test_*.py")):
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if not isinstance(node, ast.FunctionDef):
+                continue
+            for decorator in filter(_is_presses_mark, node.decorator_list):
+                assert isinstance(decorator, ast.Call)
+                for arg in decorator.args:
+                    assert isinstance(arg, ast.Constant) and isinstance(arg.value, str), (
+                        f"{path.name}::{node.name}: name what it presses with literal strings"
+                    )
+                    declared[arg.value].append(f"tests/browser/{path.name}::{node.name}")
+    return dict(declared)
+
+
+@pytest.fixture(scope="module")
+def inventory() -> list[Pressable]:
+    return template_inventory() + admin_inventory()
+
+
+def test_the_inventory_reads_the_forms_and_links_of_the_templates(
+    inventory: list[Pressable],
+) -> None:
+    keys = {pressable.key for pressable in inventory}
+    # One of each: a form known by its id, one by its button, a link, an admin action.
+    assert {"language-switcher", "coolsms-continue", "coolsms-connect-link"} <= keys
+    assert "admin-action:refresh_selected" in keys
+    assert not any(pressable.where.startswith("tests/") for pressable in inventory)
+
+
+def test_every_form_and_link_has_an_id(inventory: list[Pressable]) -> None:
+    unnamed = [f"{p.kind} at {p.where}" for p in inventory if p.key is None]
+    assert not unnamed, (
+        "give each form (or its one submit button) and each link an id, so a browser test "
+        f"can name what it presses: {unnamed}"
+    )
+
+
+def test_each_id_names_one_form_or_link(inventory: list[Pressable]) -> None:
+    places: dict[str, set[str]] = defaultdict(set)
+    for pressable in inventory:
+        if pressable.key:
+            places[pressable.key].add(pressable.where)
+    shared = {key: sorted(where) for key, where in places.items() if len(where) > 1}
+    assert not shared, f"an id used by more than one form or link: {shared}"
+
+
+def test_every_form_and_link_has_a_browser_step(inventory: list[Pressable]) -> None:
+    declared = declared_presses()
+    missing = [
+        f"{p.kind} {p.key!r} ({p.where})" for p in inventory if p.key and p.key not in declared
+    ]
+    assert not missing, (
+        "no browser test presses these; press each in a test under tests/browser/, check "
+        f'where it lands and what it says, and add @pytest.mark.presses("..."): {missing}'
+    )
+
+
+def test_every_declared_press_names_a_form_or_link_that_exists(
+    inventory: list[Pressable],
+) -> None:
+    keys = {pressable.key for pressable in inventory}
+    stale = {key: tests for key, tests in declared_presses().items() if key not in keys}
+    assert not stale, f"these presses name no form, link or admin action: {stale}"
