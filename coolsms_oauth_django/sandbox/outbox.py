@@ -57,6 +57,14 @@ def new_id(prefix: str, now: float) -> str:
     return prefix + stamp + "".join(secrets.choice(_ID_ALPHABET) for _ in range(15))
 
 
+def _probable_type(raw: dict[str, Any]) -> Any:
+    """Return the type a refused message asked for, or the one its text would have had."""
+    given, text = raw.get("type"), raw.get("text")
+    if given is not None:
+        return given.upper() if isinstance(given, str) else given
+    return sms.message_type(text, image=bool(raw.get("imageId"))) if isinstance(text, str) else None
+
+
 def parse_date(value: str) -> float:
     """Return the epoch time of an ISO 8601 date, or raise a ``ValidationError``."""
     try:
@@ -254,7 +262,7 @@ class Outbox:
             created=now,
             to=message.to if message else source.get("to"),
             sender=message.sender if message else source.get("from"),
-            type=message.type if message else source.get("type"),
+            type=message.type if message else _probable_type(source),
             text=message.text if message else source.get("text"),
             accepted=message,
             refusal=refusal,

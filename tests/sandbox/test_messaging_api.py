@@ -94,6 +94,7 @@ def test_the_failed_message_list_has_the_documented_fields(api):
         "customFields",
     }
     assert entry["customFields"] == {"order": "7"}
+    assert entry["type"] == "SMS"
     assert "0299998888" in entry["statusMessage"]
 
 
