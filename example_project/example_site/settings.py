@@ -106,8 +106,9 @@ COOLSMS_OAUTH = {
     "CLIENT_ID": os.environ.get("COOLSMS_CLIENT_ID", "sandbox-client-id"),
     "CLIENT_SECRET": os.environ.get("COOLSMS_CLIENT_SECRET", "sandbox-client-secret"),
     "BASE_URL": os.environ.get("COOLSMS_BASE_URL", "http://127.0.0.1:8765"),
-    # What the dashboard uses: the member profile, the cash balance and sending messages.
-    "SCOPES": ["users:read", "cash:read", "message:write"],
+    # What the pages use: the member profile, the cash balance, sending messages, and for
+    # the notices the sender numbers and the groups sent.
+    "SCOPES": ["users:read", "cash:read", "message:write", "message:read", "senderid:read"],
     # Comma-separated; the first key encrypts, the others still decrypt (for key rotation).
     "ENCRYPTION_KEYS": os.environ.get("COOLSMS_ENCRYPTION_KEYS", DEMO_ENCRYPTION_KEY).split(","),
     # Where a finished (or declined) connection lands.

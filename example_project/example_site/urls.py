@@ -3,12 +3,17 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from notices import views
+from notices import bulk, views
 from notices.demo_users import DEMO_USERS
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("send/", views.send_sms, name="send_sms"),
+    # A notice to many, and the groups sent.
+    path("notices/new/", bulk.new_notice, name="notice_new"),
+    path("notices/groups/", bulk.notice_groups, name="notice_groups"),
+    path("notices/groups/<str:group_id>/", bulk.notice_group, name="notice_group"),
+    path("notices/groups/<str:group_id>/cancel/", bulk.cancel_notice, name="cancel_notice"),
     # The login page lists the demo logins; a real site leaves extra_context out.
     path(
         "accounts/login/",
