@@ -3,7 +3,8 @@
 The inventory is read from the templates (the app's, under ``coolsms_oauth_django/templates``,
 and the example's, under ``example_project/**/templates``) and from the admin actions of the
 app's model. A form is known by its ``id``, else by the ``id`` of its one submit button; a link
-by its ``id``; an admin action as ``admin-action:NAME``.
+by its ``id`` (by its ``data-press`` when a list repeats it); an admin action as
+``admin-action:NAME``.
 
 A browser test (any ``tests/browser/test_*.py``) names what it presses with
 ``@pytest.mark.presses("id", ...)`` (literal strings). While it runs, its pages record what the
@@ -75,7 +76,9 @@ class _Finder(HTMLParser):
         if tag == "form":
             self.form = (values.get("id"), line, [])
         elif tag == "a" and "href" in values:
-            self.found.append(Pressable("link", values.get("id"), f"{self.name}:{line}"))
+            # A link repeated in a list is named once, by its data-press.
+            key = values.get("data-press") or values.get("id")
+            self.found.append(Pressable("link", key, f"{self.name}:{line}"))
         elif self.form is not None and (
             (tag == "button" and values.get("type", "submit") == "submit")
             or (tag == "input" and values.get("type") == "submit")

@@ -53,7 +53,8 @@ SANDBOX_MEMBER_ID = "MEM0SANDBOX0001"
 SANDBOX_PHONE = "01000000001"
 
 #: Recorded in every page: the id of each form submitted (else of the button that submitted
-#: it), each link followed, and ``admin-action:NAME`` for an admin action sent. A form sent
+#: it), each link followed (its ``data-press`` when a list repeats it, else its id), and
+#: ``admin-action:NAME`` for an admin action sent. A form sent
 #: with ``form.submit()`` (the language switcher's onchange) fires no submit event, so that
 #: method is wrapped as well.
 PRESS_RECORDER = """
@@ -69,7 +70,7 @@ PRESS_RECORDER = """
   HTMLFormElement.prototype.submit = function () { sent(this, null); return submit.call(this); };
   document.addEventListener("click", (event) => {
     const link = event.target instanceof Element && event.target.closest("a[href]");
-    if (link) pressed(link.id);
+    if (link) pressed(link.dataset.press || link.id);
   }, true);
 })();
 """

@@ -51,7 +51,7 @@ def count(page: Page, name: str) -> str:
     return page.locator(f'[data-count="{name}"]').inner_text()
 
 
-@pytest.mark.presses("nav-notice-new", "notice-form", "notice-groups-link")
+@pytest.mark.presses("nav-notice-new", "notice-form", "nav-notice-groups", "notice-group-link")
 def test_send_a_notice_to_many_and_follow_its_group(demo: Demo, new_page: PageFactory) -> None:
     page = new_page()
     open_notice_page(page, demo)
@@ -90,7 +90,7 @@ def test_send_a_notice_to_many_and_follow_its_group(demo: Demo, new_page: PageFa
     failed_row = page.locator(f'#group-messages tr[data-to="{CARRIER_FAILURE}"]')
     assert failed_row.locator('[data-field="statusCode"]').inner_text() == "3043"
 
-    page.click("#notice-groups-link")
+    page.click("#nav-notice-groups")
     page.wait_for_url(demo.site_url + "notices/groups/")
     row = page.locator(f'#notice-groups tr[data-group="{group_id}"]')
     assert row.locator('[data-field="status"]').inner_text() == "COMPLETE"
