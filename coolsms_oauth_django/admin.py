@@ -72,7 +72,7 @@ class CoolSMSAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[CoolSMSAccount], search_term: str
     ) -> tuple[QuerySet[CoolSMSAccount], bool]:
-        """Match an exact member ID if one is connected, else the beginning of a username.
+        """Match an exact member ID if one is listed, else the beginning of a username.
 
         Each is one index lookup (the unique member ID; the username's index), where a
         substring search across both tables would read every row.
@@ -80,8 +80,9 @@ class CoolSMSAccountAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
         term = search_term.strip()
         if not term:
             return queryset, False
-        if CoolSMSAccount.objects.filter(member_id=term).exists():
-            return queryset.filter(member_id=term), False
+        by_member = queryset.filter(member_id=term)
+        if by_member.exists():
+            return by_member, False
         return queryset.filter(user__username__startswith=term), False
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
