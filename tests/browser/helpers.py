@@ -49,6 +49,7 @@ SITE_USER = ("demo", "demo-password-1234")
 SITE_ADMIN = ("admin", "admin-password-1234")
 SANDBOX_USER = ("demo@sandbox.coolsms.test", "sandbox1234")
 SANDBOX_MEMBER_ID = "MEM0SANDBOX0001"
+SECOND_SANDBOX_USER = ("second@sandbox.coolsms.test", "sandbox5678")
 #: The sandbox member's phone number, the From number the example pre-fills.
 SANDBOX_PHONE = "01000000001"
 
@@ -213,11 +214,11 @@ def log_in(page: Page, demo: Demo, user: tuple[str, str] = SITE_USER) -> None:
     page.wait_for_url(demo.site_url)
 
 
-def sandbox_log_in(page: Page) -> None:
+def sandbox_log_in(page: Page, user: tuple[str, str] = SANDBOX_USER) -> None:
     """Log in on the sandbox's login page (shown when the sandbox has no session yet)."""
     page.wait_for_selector("#login-form")
-    page.fill("#login", SANDBOX_USER[0])
-    page.fill("#password", SANDBOX_USER[1])
+    page.fill("#login", user[0])
+    page.fill("#password", user[1])
     page.click("#login-submit")
     page.wait_for_selector("#consent-form")
 

@@ -13,6 +13,7 @@ import pytest
 from .helpers import (
     SANDBOX_MEMBER_ID,
     SANDBOX_PHONE,
+    SECOND_SANDBOX_USER,
     SITE_ADMIN,
     Demo,
     approve,
@@ -20,6 +21,7 @@ from .helpers import (
     consent,
     log_in,
     log_in_not_connected,
+    sandbox_log_in,
     screenshot,
 )
 
@@ -53,6 +55,29 @@ def test_send_page_prefills_the_from_number(demo: Demo, new_page: PageFactory) -
     assert page.locator("#profile-name").inner_text() == "김쿨문"
     # The dashboard's form fills it in the same way.
     assert page.locator("#id_sender").input_value() == SANDBOX_PHONE
+
+
+def test_another_sandbox_account_connects_that_member(demo: Demo, new_page: PageFactory) -> None:
+    page = new_page()
+    log_in_not_connected(page, demo)
+    page.click("#coolsms-connect")
+    sandbox_log_in(page)
+    assert page.locator("#member-login").inner_text() == "demo@sandbox.coolsms.test"
+    # "Use another account" at CoolSMS: back to its login page.
+    page.click("#switch-account")
+    sandbox_log_in(page, SECOND_SANDBOX_USER)
+    assert page.locator("#member").inner_text() == "이문자"
+    approve(page, demo)
+
+    assert page.locator("#profile-name").inner_text() == "이문자"
+    assert demo.stored_connections() == [("demo", "MEM0SANDBOX0002", "active")]
+    # The send page pre-fills this member's number.
+    page.goto(demo.site_url + "send/")
+    assert page.locator("#id_sender").input_value() == "01000000002"
+    page.click("#back-to-dashboard")
+    page.wait_for_url(demo.site_url)
+    page.click("#coolsms-disconnect")
+    page.wait_for_selector("#not-connected")
 
 
 @pytest.mark.presses("coolsms-connected-continue")
