@@ -331,7 +331,9 @@ SETTINGS: tuple[Setting, ...] = (
         "REFRESH_RETRIES",
         2,
         "`2`",
-        "Retries of a refresh that failed with 5xx, a timeout or a network error.",
+        "Retries of a refresh that failed with 5xx, a timeout or a network error. A refresh "
+        "with its retries ends within `(REFRESH_RETRIES + 1) × TIMEOUT` plus the waits "
+        "(31.5 s with the defaults); the row is locked only during each attempt.",
         _as(int),
     ),
     Setting(
@@ -341,7 +343,14 @@ SETTINGS: tuple[Setting, ...] = (
         "First retry delay in seconds; doubles each retry.",
         _as(float),
     ),
-    Setting("TIMEOUT", 10, "`10`", "Seconds for every HTTP call to CoolSMS.", _as(float)),
+    Setting(
+        "TIMEOUT",
+        10,
+        "`10`",
+        "Seconds for every HTTP call to CoolSMS: a deadline for the whole call (connecting "
+        "and reading all of the answer), not for each read.",
+        _as(float),
+    ),
     Setting(
         "POOL_SIZE",
         10,

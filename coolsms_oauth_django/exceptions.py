@@ -138,20 +138,23 @@ def detached(error: E) -> E:
     return error.with_traceback(None)
 
 
+def exception_chain(error: BaseException) -> list[BaseException]:
+    """Return ``error`` and the exceptions behind it (causes and contexts), outermost first."""
+    chain = [error]
+    while True:
+        behind = chain[-1].__cause__ or chain[-1].__context__
+        if behind is None or any(behind is seen for seen in chain):
+            return chain
+        chain.append(behind)
+
+
 def failure_reason(error: BaseException) -> str:
     """Return what went wrong at the bottom of ``error``'s chain, for a message.
 
     For example ``"ConnectionError: [Errno 111] Connection refused"``: the type of ``error``
     and the text of the innermost exception behind it (the error itself when none is).
     """
-    innermost = error
-    seen = {id(error)}
-    while True:
-        behind = innermost.__cause__ or innermost.__context__
-        if behind is None or id(behind) in seen:
-            break
-        seen.add(id(behind))
-        innermost = behind
+    innermost = exception_chain(error)[-1]
     text = str(innermost) or type(innermost).__name__
     return f"{type(error).__name__}: {text[:200]}"
 

@@ -31,6 +31,7 @@ from .exceptions import (
     TokenError,
     TokenRefreshError,
     detach_errors,
+    exception_chain,
     failure_reason,
 )
 
@@ -176,13 +177,12 @@ def _token_request(
             stream=True,
             **payload,
         )
+        with response:
+            content = read_limited(response)
     except requests.RequestException as err:
         logger.warning("CoolSMS token endpoint unreachable (%s): %s", grant, type(err).__name__)
-        raise TokenRefreshError(
-            f"The CoolSMS token endpoint could not be reached ({failure_reason(err)})."
-        ) from err
-    with response:
-        content = read_limited(response)
+        _, message = network_error("The CoolSMS token endpoint", err, config.timeout)
+        raise TokenRefreshError(message) from err
     logger.debug("CoolSMS token endpoint answered %s to %s", response.status_code, grant)
     if not 200 <= response.status_code < 300:
         raise _token_error(response.status_code, content)
@@ -194,21 +194,34 @@ def _token_request(
     )
 
 
-def read_limited(response: requests.Response) -> bytes | None:
-    """Return the body, or ``None`` when it is longer than :data:`MAX_RESPONSE_BYTES`."""
+def read_limited(response: requests.Response, limit: int = MAX_RESPONSE_BYTES) -> bytes | None:
+    """Return the body of a streamed response, or ``None`` when it is longer than ``limit``.
+
+    Nothing past ``limit`` is read (a body that claims to be longer is not read at all). A
+    failed read raises ``requests``' error.
+    """
+    declared = response.headers.get("Content-Length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
+        return None
     chunks: list[bytes] = []
     size = 0
-    try:
-        for chunk in response.iter_content(64 * 1024):
-            size += len(chunk)
-            if size > MAX_RESPONSE_BYTES:
-                return None
-            chunks.append(chunk)
-    except requests.RequestException as err:
-        raise TokenRefreshError(
-            f"The CoolSMS answer could not be read ({failure_reason(err)})."
-        ) from err
+    for chunk in response.iter_content(64 * 1024):
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
     return b"".join(chunks)
+
+
+def network_error(what: str, err: requests.RequestException, timeout: float) -> tuple[str, str]:
+    """Return the error code and message for a call to ``what`` that failed in the network.
+
+    A timeout (connecting, or the answer missing its deadline) is ``"Timeout"``; anything
+    else is named by the error's type, and the message says what the network said.
+    """
+    if any(isinstance(error, (TimeoutError, requests.Timeout)) for error in exception_chain(err)):
+        return "Timeout", f"{what} did not answer within {timeout:g} s."
+    return type(err).__name__, f"{what} could not be reached ({failure_reason(err)})."
 
 
 def parse_error_body(content: bytes | None) -> tuple[str, str]:
@@ -367,12 +380,10 @@ def fetch_profile(config: AppSettings, http: requests.Session, access_token: str
             allow_redirects=False,
             stream=True,
         )
+        with response:
+            content = read_limited(response)
     except requests.RequestException as err:
-        raise CoolSMSAPIError(
-            0, type(err).__name__, f"The profile could not be fetched ({failure_reason(err)})."
-        ) from err
-    with response:
-        content = read_limited(response)
+        raise CoolSMSAPIError(0, *network_error("CoolSMS", err, config.timeout)) from err
     if not 200 <= response.status_code < 300:
         raise api_error(response, content)
     data = _json_object(content)

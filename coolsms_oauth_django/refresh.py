@@ -123,6 +123,18 @@ def token_and_expiry(account_pk: int, *, sleep: Sleep | None = None) -> tuple[st
     return row.access_token, row.expires_at
 
 
+def refresh_budget(config: AppSettings) -> float:
+    """Return the longest a refresh with all its retries takes, in seconds.
+
+    Each attempt ends within ``TIMEOUT`` (a deadline for the whole call), and the waits
+    between them add ``REFRESH_BACKOFF`` doubling each time: with the defaults,
+    3 × 10 + 0.5 + 1 = 31.5 s. The row is locked only during each attempt's call.
+    """
+    retries = max(config.refresh_retries, 0)
+    waits = sum(config.refresh_backoff * (1 << retry) for retry in range(retries))
+    return (retries + 1) * config.timeout + waits
+
+
 @detach_errors()
 def refresh_account(
     account_pk: int,

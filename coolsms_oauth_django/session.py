@@ -34,7 +34,6 @@ from .exceptions import (
     NotConnected,
     ReconnectRequired,
     detach_errors,
-    failure_reason,
 )
 from .http import USER_AGENT, api_adapter
 from .messaging import MessagingMixin, json_object
@@ -194,12 +193,10 @@ class CoolSMSSession(MessagingMixin, requests.Session):
         """
         try:
             response = self._send(method, path, **kwargs)
+            with response:
+                content = response.content
         except requests.RequestException as err:
-            raise CoolSMSAPIError(
-                0, type(err).__name__, f"CoolSMS could not be reached ({failure_reason(err)})."
-            ) from err
-        with response:
-            content = response.content
+            raise CoolSMSAPIError(0, *oauth.network_error("CoolSMS", err, self.timeout)) from err
         if not 200 <= response.status_code < 300:
             raise oauth.api_error(response, content)
         try:

@@ -210,7 +210,7 @@ def test_api_call_fault_raises_coolsms_api_error_and_touches_no_token(
     error = caught.value
     if fault in NETWORK_FAULTS:
         assert error.status == 0
-        assert error.error_code in {"ReadTimeout", "ConnectionError"}
+        assert error.error_code in {"Timeout", "ConnectionError"}
     elif fault == "malformed-json":
         assert (error.status, error.error_code) == (200, "InvalidResponse")
     else:

@@ -5,6 +5,9 @@ the plain-HTTP loopback rule. Each test is named after its line in the README's 
 from __future__ import annotations
 
 import html
+import socket
+import threading
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +20,10 @@ from django.views.debug import ExceptionReporter
 
 from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
 from coolsms_oauth_django.conf import app_settings, collect_problems, raw_settings
-from coolsms_oauth_django.exceptions import ReconnectRequired
+from coolsms_oauth_django.exceptions import CoolSMSAPIError, ReconnectRequired, TokenRefreshError
 from coolsms_oauth_django.http import create_session
 from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.refresh import refresh_account, refresh_budget
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession
 from tests.conftest_session import (
@@ -305,3 +309,153 @@ def test_h11_a_refresh_without_a_refresh_token_says_none_was_issued() -> None:
     assert account.status == CoolSMSAccount.NEEDS_RECONNECT
     assert "no refresh token" in account.last_error
     assert len(responses.calls) == 0  # nothing to send to the token endpoint
+
+
+# --- H2: TIMEOUT is a deadline for the whole call ---------------------------------------------
+
+DRIP_TIMEOUT = 1.0
+#: One byte this often: far below any per-read timeout, so only a deadline stops the call.
+DRIP_INTERVAL = 0.05
+#: What a deadline may overrun by on a machine shared with other test runs.
+MARGIN = 1.0
+
+
+class DripServer:
+    """A server on 127.0.0.1 that answers every request one byte at a time.
+
+    ``part="head"`` drips the status line and headers, ``part="body"`` sends those at once and
+    drips a JSON body. It stops dripping when stopped, so a test never hangs on it.
+    """
+
+    BODY = b'{"access_token": "' + b"a" * 400 + b'", "token_type": "Bearer"}'
+
+    def __init__(self, part: str) -> None:
+        self.part = part
+        self.stopped = threading.Event()
+        self.requests = 0
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.listener.settimeout(0.05)  # so the accepting thread sees stop()
+        self.port = self.listener.getsockname()[1]
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.threads = [threading.Thread(target=self.accept, daemon=True)]
+        self.threads[0].start()
+
+    def accept(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            thread = threading.Thread(target=self.answer, args=(connection,), daemon=True)
+            self.threads.append(thread)
+            thread.start()
+
+    def answer(self, connection: socket.socket) -> None:
+        with connection:
+            connection.settimeout(5)
+            try:
+                received = b""
+                while b"\r\n\r\n" not in received:
+                    received += connection.recv(65536)
+                self.requests += 1
+                head = (
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    b"Content-Length: %d\r\n\r\n" % len(self.BODY)
+                )
+                if self.part == "body":
+                    connection.sendall(head)
+                for byte in (head if self.part == "head" else b"") + self.BODY:
+                    if self.stopped.wait(DRIP_INTERVAL):
+                        return
+                    connection.sendall(bytes([byte]))
+            except OSError:
+                return
+
+    def stop(self) -> None:
+        self.stopped.set()
+        for thread in self.threads:
+            thread.join(5)
+        self.listener.close()
+
+
+@pytest.fixture(params=["head", "body"])
+def drip(request: pytest.FixtureRequest, settings: Any) -> Iterator[DripServer]:
+    server = DripServer(request.param)
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "BASE_URL": server.base_url,
+        "TIMEOUT": DRIP_TIMEOUT,
+        "REFRESH_RETRIES": 1,
+        "REFRESH_BACKOFF": 0.2,
+    }
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def timed(call: Callable[[], Any]) -> tuple[BaseException, float]:
+    started = time.monotonic()
+    try:
+        call()
+    except Exception as err:
+        return err, time.monotonic() - started
+    raise AssertionError("the call did not fail")
+
+
+def test_h02_a_code_exchange_ends_at_the_deadline_with_a_timeout_error(drip: DripServer) -> None:
+    def exchange() -> Any:
+        with create_session() as http:
+            return oauth.exchange_code(
+                app_settings(), http, code="code-1", redirect_uri=REDIRECT_URI, now=clock.now()
+            )
+
+    error, elapsed = timed(exchange)
+    assert isinstance(error, TokenRefreshError), error
+    assert f"did not answer within {DRIP_TIMEOUT:g} s" in str(error)
+    assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
+
+
+def test_h02_a_profile_read_ends_at_the_deadline(drip: DripServer) -> None:
+    def profile() -> Any:
+        with create_session() as http:
+            return oauth.fetch_profile(app_settings(), http, "access-1")
+
+    error, elapsed = timed(profile)
+    assert isinstance(error, CoolSMSAPIError) and error.error_code == "Timeout", error
+    assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
+
+
+def test_h02_an_api_call_ends_at_the_deadline(drip: DripServer) -> None:
+    session = CoolSMSSession(make_account(make_user()))
+    error, elapsed = timed(session.get_balance)
+    assert isinstance(error, CoolSMSAPIError), error
+    assert (error.status, error.error_code) == (0, "Timeout")
+    assert f"did not answer within {DRIP_TIMEOUT:g} s" in str(error)
+    assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
+
+
+def test_h02_a_raw_request_ends_at_the_deadline(drip: DripServer) -> None:
+    session = CoolSMSSession(make_account(make_user()))
+
+    def get() -> Any:
+        with session.get(endpoints.BALANCE_PATH) as answer:
+            return answer.content
+
+    error, elapsed = timed(get)
+    assert isinstance(error, requests.RequestException), error
+    assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
+
+
+def test_h02_a_refresh_with_retries_ends_within_its_budget(drip: DripServer) -> None:
+    account = make_account(make_user())
+    expire(account)
+    error, elapsed = timed(lambda: refresh_account(account.pk, force=True))
+    assert isinstance(error, TokenRefreshError), error
+    assert drip.requests == 2  # REFRESH_RETRIES=1
+    assert "did not answer within" in str(error)
+    budget = refresh_budget(app_settings())
+    assert budget == pytest.approx(2 * DRIP_TIMEOUT + 0.2)
+    assert elapsed < budget + MARGIN, elapsed
