@@ -278,15 +278,40 @@ def record_error(account_pk: int, message: str, *, using: str | None = None) -> 
     )
 
 
-def due_account_pks(leeway: float) -> Iterator[int]:
-    """Yield, by primary key, the active connections whose token is due within ``leeway``.
+def due_batches(
+    leeway: float, *, batch_size: int = 500, limit: int | None = None
+) -> Iterator[list[int]]:
+    """Yield, batch by batch, the primary keys of the active connections due within ``leeway``.
 
-    :func:`.models.token_is_due` as a filter: the expiry is at most ``leeway`` seconds away.
+    :func:`.models.token_is_due` as a filter, with the deadline fixed when the first batch is
+    read. Soonest expiry first (the ``expires_at`` index), so a ``limit`` leaves the latest for
+    the next run; each batch is one query after the last ``(expires_at, pk)`` read, so a row
+    a refresh moved out of the window is not met again and memory stays constant.
     """
+    if batch_size < 1:
+        raise ValueError("batch_size must be at least 1.")
     deadline = clock.now() + timedelta(seconds=leeway)
-    due = CoolSMSAccount.objects.filter(status=CoolSMSAccount.ACTIVE, expires_at__lte=deadline)
-    pks: Iterator[int] = due.order_by("pk").values_list("pk", flat=True).iterator()
-    return pks
+    due = CoolSMSAccount.objects.filter(
+        status=CoolSMSAccount.ACTIVE, expires_at__lte=deadline
+    ).order_by("expires_at", "pk")
+    left = limit
+    after: tuple[datetime, int] | None = None
+    while left is None or left > 0:
+        size = batch_size if left is None else min(batch_size, left)
+        rows = due
+        if after is not None:
+            rows = rows.filter(
+                models.Q(expires_at__gt=after[0]) | models.Q(expires_at=after[0], pk__gt=after[1])
+            )
+        page: list[tuple[datetime, int]] = list(rows.values_list("expires_at", "pk")[:size])
+        if not page:
+            return
+        yield [pk for _, pk in page]
+        if left is not None:
+            left -= len(page)
+        if len(page) < size:
+            return
+        after = page[-1]
 
 
 # -- raw ciphertexts, for re-encryption with a new key ------------------------------------

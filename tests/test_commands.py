@@ -82,7 +82,10 @@ def test_one_failure_does_not_stop_the_others(settings: Any) -> None:
 
     responses.add_callback(responses.POST, FAKE_TOKEN_URL, callback=answer)
     out, err = run("coolsms_refresh_tokens")
-    assert out.strip() == "Refreshed 1, needs reconnect 1, failed 1."
+    assert out.splitlines() == [
+        "Refreshed 1, needs reconnect 1, failed 1.",
+        "Failed by reason: TokenRefreshError (HTTP 503): 1.",
+    ]
     assert f"Account {gone.pk}" in err and f"Account {down.pk}" in err
     assert "TokenRefreshError" in err
     assert stored_tokens(fine)[0] == "fine-new"

@@ -25,6 +25,7 @@ from tests.conftest_session import (
     make_account,
     make_user,
 )
+from tests.token_server import send_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -104,12 +105,7 @@ class RecordingHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         who = parse_qs(urlsplit(self.path).query)["who"][0]
         self.server.seen.append((who, self.headers["Authorization"], self.client_address[1]))
-        body = b'{"balance": 1}'
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        send_json(self, {"balance": 1})
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

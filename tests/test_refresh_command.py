@@ -1,0 +1,196 @@
+"""``coolsms_refresh_tokens`` at scale: worker threads, batches, limits, progress, races."""
+
+from __future__ import annotations
+
+import threading
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from coolsms_oauth_django import accounts, clock, refresh
+from coolsms_oauth_django.models import CoolSMSAccount
+from tests.conftest_session import make_account, make_user, stored_tokens
+from tests.token_server import TokenServer
+
+
+class Terminal(StringIO):
+    """Standard output that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def run(*args: str, stdout: StringIO | None = None) -> tuple[str, str]:
+    out, err = stdout or StringIO(), StringIO()
+    call_command("coolsms_refresh_tokens", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def due_accounts(count: int, *, prefix: str = "u") -> list[CoolSMSAccount]:
+    """Create ``count`` connections expiring in 1, 2, ... minutes, all due within the hour."""
+    made = [
+        make_account(make_user(f"{prefix}{n}"), access=f"old-{n}", expires_in=60 * (count - n))
+        for n in range(count)
+    ]
+    return sorted(made, key=lambda account: account.expires_at)
+
+
+def point_at(settings: Any, server: TokenServer) -> None:
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "TOKEN_URL": server.url,
+        "REFRESH_BACKOFF": 0,
+    }
+
+
+def refreshed(made: list[CoolSMSAccount]) -> list[bool]:
+    return [stored_tokens(account)[0].startswith("served-") for account in made]
+
+
+# --- on SQLite: one worker ------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_limit_takes_the_soonest_to_expire_and_the_next_run_the_rest(settings: Any) -> None:
+    made = due_accounts(5)
+    with TokenServer() as server:
+        point_at(settings, server)
+        out, _ = run("--limit", "2", "--batch-size", "1")
+        assert out.strip() == "Refreshed 2, needs reconnect 0, failed 0."
+        assert refreshed(made) == [True, True, False, False, False]
+        out, _ = run("--limit", "2")
+        assert refreshed(made) == [True, True, True, True, False]
+        out, _ = run()
+        assert out.strip() == "Refreshed 1, needs reconnect 0, failed 0."
+    assert all(refreshed(made)) and server.calls == 5
+
+
+@pytest.mark.django_db
+def test_due_connections_are_read_batch_by_batch() -> None:
+    due_accounts(5)
+    make_account(make_user("later"), expires_in=7200)
+    with CaptureQueriesContext(connection) as queries:
+        batches = list(accounts.due_batches(3600, batch_size=2))
+    assert [len(batch) for batch in batches] == [2, 2, 1]
+    assert len(queries) == 3
+    assert all(query["sql"].count("LIMIT 2") == 1 for query in queries)
+
+
+@pytest.mark.django_db
+def test_a_batch_refreshed_meanwhile_does_not_hide_the_next_one(settings: Any) -> None:
+    made = due_accounts(4)
+    with TokenServer() as server:
+        point_at(settings, server)
+        out, _ = run("--batch-size", "2")
+    assert out.strip() == "Refreshed 4, needs reconnect 0, failed 0."
+    assert all(refreshed(made)) and server.calls == 4
+
+
+@pytest.mark.django_db
+def test_progress_line_only_on_a_terminal(settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("coolsms_oauth_django.bulk_refresh.PROGRESS_INTERVAL", 0)
+    due_accounts(3)
+    with TokenServer() as server:
+        point_at(settings, server)
+        terminal, _ = run(stdout=Terminal())
+        CoolSMSAccount.objects.update(expires_at=clock.now())
+        piped, _ = run()
+    assert "\r\x1b[K1 done: Refreshed 1, needs reconnect 0, failed 0." in terminal
+    assert terminal.endswith("\r\x1b[KRefreshed 3, needs reconnect 0, failed 0.\n")
+    assert piped == "Refreshed 3, needs reconnect 0, failed 0.\n"
+
+
+@pytest.mark.django_db
+def test_more_than_one_worker_on_sqlite_is_refused_with_a_reason() -> None:
+    due_accounts(1)
+    with pytest.raises(CommandError, match="SQLite takes one writer at a time"):
+        run("--concurrency", "4")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("option", ["--concurrency", "--batch-size", "--limit"])
+def test_a_count_below_one_is_refused(option: str) -> None:
+    with pytest.raises(CommandError, match=option.lstrip("-").replace("-", "_") + "|" + option):
+        run(option, "0")
+
+
+# --- on PostgreSQL: worker threads ------------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_refresh_in_parallel_on_kept_alive_connections(settings: Any) -> None:
+    made = due_accounts(24)
+    with TokenServer(delay=0.05) as server:
+        point_at(settings, server)
+        out, err = run("--concurrency", "4", "--batch-size", "5")
+    assert out.strip() == "Refreshed 24, needs reconnect 0, failed 0."
+    assert err == ""
+    assert all(refreshed(made))
+    assert server.calls == 24
+    assert server.max_in_flight == 4, "four refreshes ran at once"
+    assert len(server.connections) == 4, "one kept-alive connection per worker"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_user_racing_the_command_makes_one_token_call(settings: Any) -> None:
+    account = make_account(make_user("racer"), expires_in=-5)
+    gate = threading.Event()
+    with TokenServer(gate=gate) as server:
+        point_at(settings, server)
+
+        def run_command() -> None:
+            try:
+                run("--concurrency", "2")
+            finally:
+                connection.close()
+
+        command = threading.Thread(target=run_command)
+        command.start()
+        assert server.arrived.wait(10), "the command called the token endpoint"
+        got: list[str] = []
+
+        def user_request() -> None:
+            try:
+                got.append(refresh.current_token(account.pk))
+            finally:
+                connection.close()
+
+        user = threading.Thread(target=user_request)
+        user.start()
+        user.join(0.5)
+        assert user.is_alive(), "the user's request waits for the row lock"
+        gate.set()
+        user.join(10)
+        command.join(10)
+    assert server.calls == 1
+    assert got == ["served-1"] == [stored_tokens(account)[0]]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_count_failures_by_reason(settings: Any) -> None:
+    made = due_accounts(3)
+    # No server answers here: every refresh fails the same way, none stops the others.
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "TOKEN_URL": "http://127.0.0.1:9/token",
+        "REFRESH_BACKOFF": 0,
+        "REFRESH_RETRIES": 0,
+    }
+    out, err = run("--concurrency", "2")
+    assert out.splitlines() == [
+        "Refreshed 0, needs reconnect 0, failed 3.",
+        "Failed by reason: TokenRefreshError: 3.",
+    ]
+    assert sorted(line.split(":")[0] for line in err.splitlines()) == sorted(
+        f"Account {account.pk}" for account in made
+    )
+    assert all(CoolSMSAccount.objects.get(pk=account.pk).last_error for account in made)
+    assert not any(refreshed(made))
