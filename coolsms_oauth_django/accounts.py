@@ -20,6 +20,7 @@ from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from . import clock, signals
+from .adapter import get_adapter
 from .exceptions import AccountAlreadyLinked, DecryptionError, MemberNotIdentified
 from .fields import can_decrypt
 from .models import MAX_ERROR_LENGTH, TOKEN_FIELDS, CoolSMSAccount, token_is_due
@@ -27,24 +28,10 @@ from .oauth import TokenSet
 
 logger = logging.getLogger("coolsms_oauth_django")
 
-#: Profile keys CoolSMS documents for ``/users/v1/member``, and the fields they fill.
-PROFILE_FIELDS = {
-    "name": "name",
-    "email": "email",
-    "phoneNumber": "phone_number",
-    "selectedAccountId": "account_id",
-}
-
-PROFILE_LIMITS = {"name": 150, "email": 254, "phone_number": 32, "account_id": 64}
-
 #: Profile keys that name the member, first found wins: CoolSMS's, then a standard server's.
 MEMBER_KEYS = ("memberId", "sub")
 #: The longest member id (the column's length); a longer one is not cut, it names no one.
 MAX_MEMBER_ID_LENGTH = 64
-
-
-def _text(value: Any, limit: int) -> str:
-    return value[:limit] if isinstance(value, str) else ""
 
 
 def member_of(profile: Mapping[str, Any]) -> str | None:
@@ -104,10 +91,10 @@ def save_connection(
     """Create or update ``user``'s connection in one transaction and send ``account_connected``.
 
     ``profile`` is the member profile read with ``tokens``: the member it names
-    (:func:`member_of`) and its fields replace what the connection held. A refresh token
-    the exchange did not renew is kept only for the same member. Store nothing and raise
-    :class:`MemberNotIdentified` when the profile names no member, and
-    :class:`AccountAlreadyLinked` when the member is connected to another user.
+    (:func:`member_of`) and what the adapter keeps of it (``populate_account``) replace what
+    the connection held. A refresh token the exchange did not renew is kept only for the
+    same member. Store nothing and raise :class:`MemberNotIdentified` when the profile names
+    no member, and :class:`AccountAlreadyLinked` when the member is connected to another user.
     """
     member_id = member_of(profile)
     if member_id is None:
@@ -136,8 +123,7 @@ def save_connection(
                 account.refresh_token = tokens.refresh_token
                 account.tokens_readable = True
             account.member_id = member_id
-            for key, field_name in PROFILE_FIELDS.items():
-                setattr(account, field_name, _text(profile.get(key), PROFILE_LIMITS[field_name]))
+            get_adapter().populate_account(account, profile)
             account.connected_at = now
             account.last_refreshed_at = None
             account.last_error = ""

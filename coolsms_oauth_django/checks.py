@@ -39,6 +39,8 @@ E008 = "coolsms_oauth.E008"
 E009 = "coolsms_oauth.E009"
 #: The site's URLconf does not include the app's URLs.
 E010 = "coolsms_oauth.E010"
+#: ``ADAPTER`` does not name a subclass of ``CoolSMSAdapter``.
+E011 = "coolsms_oauth.E011"
 #: ``ENCRYPTION_KEYS`` is not set (a key is derived from ``SECRET_KEY``).
 W001 = "coolsms_oauth.W001"
 #: Stored tokens that no configured key opens (a database check).

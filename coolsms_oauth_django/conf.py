@@ -171,6 +171,27 @@ def _pool_size(name: str, size: Any) -> list[Problem]:
     ]
 
 
+def _adapter(name: str, path: Any) -> list[Problem]:
+    # Imported here: the adapter module reads these settings.
+    from django.utils.module_loading import import_string
+
+    from .adapter import CoolSMSAdapter
+
+    hint = (
+        "Give the dotted path of a subclass of coolsms_oauth_django.adapter.CoolSMSAdapter, "
+        "such as 'myapp.adapter.MyAdapter'."
+    )
+    if not isinstance(path, str):
+        return [Problem(checks.E011, f"{_where(name)} must be a dotted path.", hint)]
+    try:
+        found = import_string(path)
+    except ImportError as err:
+        return [Problem(checks.E011, f"{_where(name)} cannot be imported: {err}", hint)]
+    if not (isinstance(found, type) and issubclass(found, CoolSMSAdapter)):
+        return [Problem(checks.E011, f"{_where(name)} is not a CoolSMSAdapter subclass.", hint)]
+    return []
+
+
 def _as(convert: Callable[[Any], Any]) -> Reader:
     return lambda value, raw: convert(value)
 
@@ -385,6 +406,15 @@ SETTINGS: tuple[Setting, ...] = (
         "Your CoolSMS app id, sent as `agent.appId` with messages (credits your app).",
         _or_none,
     ),
+    Setting(
+        "ADAPTER",
+        "coolsms_oauth_django.adapter.CoolSMSAdapter",
+        '`"coolsms_oauth_django.adapter.CoolSMSAdapter"`',
+        "Dotted path of your subclass of `CoolSMSAdapter`: the session for token calls, what "
+        "is kept of the profile, where a connect flow lands (see [the adapter](#the-adapter)).",
+        _as(str),
+        _adapter,
+    ),
 )
 
 #: Every key's default.
@@ -419,6 +449,8 @@ class AppSettings:
     #: The expected ``iss`` of a callback; ``None`` derives it from ``authorize_url``.
     issuer: str | None
     app_id: str | None
+    #: The dotted path of the site's :class:`~.adapter.CoolSMSAdapter`.
+    adapter: str
 
     def __repr__(self) -> str:
         # The dataclass repr would print the client secret.

@@ -33,6 +33,8 @@ class PendingFlow:
 
     state: str = field(repr=False)
     user_pk: str
+    #: Where to go afterwards; empty when the user gave no valid ``next`` (the adapter's
+    #: ``connect_redirect_url`` decides).
     next_url: str
     redirect_uri: str
     created: float

@@ -28,6 +28,7 @@ import requests
 from django.db import connections, router, transaction
 
 from . import accounts, clock, oauth, signals
+from .adapter import get_adapter
 from .conf import AppSettings, app_settings
 from .exceptions import (
     InvalidGrant,
@@ -37,7 +38,6 @@ from .exceptions import (
     TokenRefreshError,
     detach_errors,
 )
-from .http import create_session
 from .models import CoolSMSAccount
 
 Sleep = Callable[[float], None]
@@ -163,7 +163,7 @@ def refresh_account(
     pause = time.sleep if sleep is None else sleep
     attempts = max(config.refresh_retries, 0) + 1
     owned = http is None
-    client = create_session() if http is None else http
+    client = get_adapter().http_session() if http is None else http
     failures = 0
     try:
         while True:

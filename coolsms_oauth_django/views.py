@@ -19,6 +19,7 @@ from django.views import View
 from django.views.decorators.csrf import csrf_protect
 
 from . import accounts, clock, endpoints, oauth, pending_flows
+from .adapter import get_adapter
 from .conf import AppSettings, app_settings
 from .exceptions import (
     AccountAlreadyLinked,
@@ -28,7 +29,6 @@ from .exceptions import (
     StateMismatch,
     TokenError,
 )
-from .http import create_session
 
 logger = logging.getLogger("coolsms_oauth_django")
 security_logger = logging.getLogger("django.security.coolsms_oauth")
@@ -39,8 +39,8 @@ MAX_PARAM_LENGTH = 4096
 RESUMED_PARAM = "coolsms_resumed"
 
 
-def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
-    """Return ``candidate`` if it is a safe local URL, else the resolved ``default``."""
+def safe_next(request: HttpRequest, candidate: str | None) -> str:
+    """Return ``candidate`` if it is a safe local URL, else ``""``."""
     if (
         candidate
         and candidate.isprintable()
@@ -49,7 +49,7 @@ def safe_next(request: HttpRequest, candidate: str | None, default: str) -> str:
         )
     ):
         return candidate
-    return resolve_url(default)
+    return ""
 
 
 def _redirect_uri(request: HttpRequest, config: AppSettings) -> str:
@@ -67,12 +67,12 @@ class ConnectView(LoginRequiredMixin, View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         config = app_settings()
-        next_url = safe_next(request, request.GET.get("next"), config.connect_redirect_url)
         return render(
             request,
             self.template_name,
             {
-                "next": next_url,
+                # Empty without a valid next: the adapter decides once the flow ends.
+                "next": safe_next(request, request.GET.get("next")),
                 "scopes": config.scopes,
                 "scope_meanings": [
                     (scope, endpoints.scope_meaning(scope, get_language()))
@@ -85,13 +85,12 @@ class ConnectView(LoginRequiredMixin, View):
     @method_decorator(csrf_protect)
     def post(self, request: HttpRequest) -> HttpResponse:
         config = app_settings()
-        next_url = safe_next(request, request.POST.get("next"), config.connect_redirect_url)
         redirect_uri = _redirect_uri(request, config)
         verifier = oauth.new_code_verifier() if config.use_pkce else None
         flow = pending_flows.begin(
             request.session,
             user_pk=request.user.pk,
-            next_url=next_url,
+            next_url=safe_next(request, request.POST.get("next")),
             redirect_uri=redirect_uri,
             code_verifier=verifier,
             ttl=config.state_ttl,
@@ -150,7 +149,7 @@ class CallbackView(View):
         """
         account = accounts.account_of(request.user) if isinstance(err, StateMismatch) else None
         if account is not None and account.is_active:
-            next_url = resolve_url(app_settings().connect_redirect_url)
+            next_url = get_adapter().connect_redirect_url(request, account)
             context = {"account": account, "next_url": next_url}
             return render(request, self.connected_template_name, context, status=400)
         return self.error(request, _("This link is not valid. Please connect again."), 400)
@@ -160,7 +159,10 @@ class CallbackView(View):
     ) -> HttpResponse:
         """Tell the user what went wrong: a message on their next page, else an error page."""
         if _notify(request, messages.ERROR, text):
-            return HttpResponseRedirect(flow.next_url)
+            return HttpResponseRedirect(
+                flow.next_url
+                or get_adapter().connect_redirect_url(request, accounts.account_of(request.user))
+            )
         return self.error(request, text, 400)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -211,7 +213,7 @@ class CallbackView(View):
         self, request: HttpRequest, config: AppSettings, flow: pending_flows.PendingFlow, code: str
     ) -> HttpResponse:
         """Exchange the code, read the profile and save the connection."""
-        http = create_session()
+        http = get_adapter().http_session()
         with http:
             try:
                 tokens = oauth.exchange_code(
@@ -236,7 +238,7 @@ class CallbackView(View):
                 logger.warning("CoolSMS profile could not be read: %r", err)
                 return self.fail(request, flow, self.member_unknown_text())
         try:
-            accounts.save_connection(
+            account = accounts.save_connection(
                 request.user,  # type: ignore[arg-type]
                 tokens,
                 profile=profile,
@@ -264,7 +266,9 @@ class CallbackView(View):
                 503,
             )
         _notify(request, messages.SUCCESS, _("Your CoolSMS account is connected."))
-        return HttpResponseRedirect(flow.next_url)
+        return HttpResponseRedirect(
+            flow.next_url or get_adapter().connect_redirect_url(request, account)
+        )
 
     @staticmethod
     def member_unknown_text() -> str:
@@ -296,5 +300,5 @@ class DisconnectView(LoginRequiredMixin, View):
             accounts.disconnect(account, request=request)
             _notify(request, messages.SUCCESS, _("Your CoolSMS account is disconnected."))
         return HttpResponseRedirect(
-            safe_next(request, request.POST.get("next"), config.connect_redirect_url)
+            safe_next(request, request.POST.get("next")) or resolve_url(config.connect_redirect_url)
         )
