@@ -441,10 +441,15 @@ class Outbox:
         """Answer ``GET /messages/v4/list``: ``user``'s messages, newest first, by pages."""
         with self.lock:
             now = self.now()
+            group_id = params.get("groupId")
+            # A group's messages are read from the group, not by scanning every message.
+            group = self.groups.get(group_id) if group_id else None
+            source = group.messages if group is not None else self.messages.values()
             views = [
                 self._message_view(stored, now)
-                for stored in reversed(self.messages.values())
+                for stored in reversed(list(source))
                 if stored.account_id == user.account_id
+                and (group_id is None or stored.group_id == group_id)
             ]
             return _page(views, "messageId", "messageList", params, _MESSAGE_FILTERS)
 
