@@ -37,7 +37,8 @@ TEXTS = {
         "invalid": "This link is not valid. Please connect again.",
         "send": "Send a test SMS",
         "scopes": "Read your member profile users:read\nRead your balance and points cash:read\n"
-        "Send messages on your behalf message:write",
+        "Send messages on your behalf message:write\nRead your message history message:read\n"
+        "Read your sender numbers senderid:read",
     },
     "ko-KR": {
         "heading": "쿨에스엠에스 계정 연결",
@@ -46,7 +47,8 @@ TEXTS = {
         "invalid": "유효하지 않은 링크입니다. 다시 연결해 주세요.",
         "send": "테스트 문자 보내기",
         "scopes": "회원 정보 조회 users:read\n잔액 및 포인트 조회 cash:read\n"
-        "메시지 발송 message:write",
+        "메시지 발송 message:write\n메시지 발송 내역 조회 message:read\n"
+        "발신번호 조회 senderid:read",
     },
 }
 LOCALES = pytest.mark.parametrize("locale", sorted(TEXTS))
