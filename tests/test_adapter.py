@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from .conftest_session import make_account, make_user, token_body
 pytestmark = pytest.mark.django_db
 
 HERE = __name__
+EXAMPLE_PROJECT = Path(__file__).resolve().parent.parent / "example_project"
 #: The header :class:`MarkedSessionAdapter`'s sessions send.
 MARK = ("X-Site-Adapter", "marked")
 #: Every session :class:`MarkedSessionAdapter` handed out.
@@ -148,6 +151,20 @@ def test_the_default_adapter_keeps_the_documented_profile_fields(
         PROFILE["phoneNumber"],
         PROFILE["selectedAccountId"],
     )
+
+
+def test_the_example_sites_adapter_keeps_no_phone_number(
+    settings: Any, monkeypatch: pytest.MonkeyPatch, logged_in: Client, coolsms: Any
+) -> None:
+    monkeypatch.syspath_prepend(str(EXAMPLE_PROJECT))
+    example = importlib.import_module("example_site.settings")
+    use(settings, example.COOLSMS_OAUTH["ADAPTER"])
+    assert check_settings() == []
+    params = start_flow(logged_in)
+    callback(logged_in, code="code-1", state=params["state"])
+    account = CoolSMSAccount.objects.get()
+    assert account.phone_number == ""
+    assert (account.name, account.email) == (PROFILE["name"], PROFILE["email"])
 
 
 # --- connect_redirect_url -----------------------------------------------------------------

@@ -113,4 +113,6 @@ COOLSMS_OAUTH = {
     "ENCRYPTION_KEYS": os.environ.get("COOLSMS_ENCRYPTION_KEYS", DEMO_ENCRYPTION_KEY).split(","),
     # Where a finished (or declined) connection lands.
     "CONNECT_REDIRECT_URL": "dashboard",
+    # This site's changes to the app (notices/adapter.py): it keeps no phone number.
+    "ADAPTER": "notices.adapter.NoticesAdapter",
 }
