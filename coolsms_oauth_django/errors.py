@@ -61,8 +61,8 @@ def detached(error: E) -> E:
     """Return ``error`` without its traceback and without the exceptions chained to it.
 
     A direct cause that is this app's own error (a refused refresh behind
-    :class:`~.exceptions.ReconnectRequired`, say) stays, detached in turn. Raise the result outside an
-    ``except`` block, or Python chains the handled exception again.
+    :class:`~.exceptions.ReconnectRequired`, say) stays, detached in turn. Raise the result
+    outside an ``except`` block, or Python chains the handled exception again.
     """
     cause = error.__cause__
     error.__cause__ = detached(cause) if isinstance(cause, CoolSMSOAuthError) else None
