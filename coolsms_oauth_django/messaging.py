@@ -132,14 +132,21 @@ class MessagingMixin:
         return numbers
 
     def upload_image(
-        self, file_or_bytes: bytes | IO[bytes], *, name: str, kind: str = "MMS"
+        self,
+        file_or_bytes: bytes | bytearray | memoryview | IO[bytes],
+        *,
+        name: str,
+        kind: str = "MMS",
     ) -> str:
         """Upload an image and return its ``fileId``, to send as a message's ``imageId``.
 
         Scope ``storage:write``. ``file_or_bytes`` is the image's bytes or a binary file;
         an MMS image may have at most 200 KB. ``kind`` is CoolSMS's file ``type``.
         """
-        data = file_or_bytes if isinstance(file_or_bytes, bytes) else file_or_bytes.read()
+        if isinstance(file_or_bytes, (bytes, bytearray, memoryview)):
+            data = bytes(file_or_bytes)
+        else:
+            data = file_or_bytes.read()
         if not data:
             raise ValueError("The image is empty.")
         if kind == "MMS" and len(data) > sms.MMS_IMAGE_MAX_BYTES:

@@ -206,9 +206,10 @@ def test_upload_image_reads_a_file_and_refuses_a_big_one_without_a_call(
     path.write_bytes(JPEG)
     with path.open("rb") as image:
         assert opened.upload_image(image, name="poster.jpg")
+    assert opened.upload_image(bytearray(JPEG), name="poster.jpg")
     with pytest.raises(ValueError, match="200 KB"):
         opened.upload_image(JPEG + b"\x00" * sms.MMS_IMAGE_MAX_BYTES, name="big.jpg")
-    assert sends_seen(coolsms_sandbox, endpoints.STORAGE_FILES_PATH) == 1
+    assert sends_seen(coolsms_sandbox, endpoints.STORAGE_FILES_PATH) == 2
 
 
 # --- reading back ------------------------------------------------------------------------
