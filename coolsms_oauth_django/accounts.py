@@ -81,6 +81,11 @@ def account_of(user: object) -> CoolSMSAccount | None:
     return _first(CoolSMSAccount.objects.filter(user_id=pk))
 
 
+def account_for_member(member_id: str) -> CoolSMSAccount | None:
+    """Return the connection of CoolSMS member ``member_id`` (tokens not read), or ``None``."""
+    return CoolSMSAccount.objects.defer(*TOKEN_FIELDS).filter(member_id=member_id).first()
+
+
 def save_connection(
     user: AbstractBaseUser,
     tokens: TokenSet,

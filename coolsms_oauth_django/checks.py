@@ -41,6 +41,8 @@ E009 = "coolsms_oauth.E009"
 E010 = "coolsms_oauth.E010"
 #: ``ADAPTER`` does not name a subclass of ``CoolSMSAdapter``.
 E011 = "coolsms_oauth.E011"
+#: ``REPORT_SECRETS`` is not a list of long enough secrets.
+E012 = "coolsms_oauth.E012"
 #: ``ENCRYPTION_KEYS`` is not set (a key is derived from ``SECRET_KEY``).
 W001 = "coolsms_oauth.W001"
 #: Stored tokens that no configured key opens (a database check).

@@ -192,6 +192,25 @@ def _adapter(name: str, path: Any) -> list[Problem]:
     return []
 
 
+#: The fewest characters a report secret may have.
+MIN_REPORT_SECRET_LENGTH = 32
+
+
+def _report_secrets(name: str, secrets: Any) -> list[Problem]:
+    if not isinstance(secrets, (list, tuple)) or not all(
+        isinstance(secret, str) and len(secret) >= MIN_REPORT_SECRET_LENGTH for secret in secrets
+    ):
+        return [
+            Problem(
+                checks.E012,
+                f"{_where(name)} must be a list of secrets of at least "
+                f"{MIN_REPORT_SECRET_LENGTH} characters.",
+                'Generate one with: python -c "import secrets; print(secrets.token_urlsafe(32))"',
+            )
+        ]
+    return []
+
+
 def _as(convert: Callable[[Any], Any]) -> Reader:
     return lambda value, raw: convert(value)
 
@@ -415,6 +434,31 @@ SETTINGS: tuple[Setting, ...] = (
         _as(str),
         _adapter,
     ),
+    Setting(
+        "REPORT_SECRETS",
+        [],
+        "`[]`",
+        "Secrets of the delivery report URLs: the first makes the URLs, all are accepted (to "
+        "rotate, put a new one first and register the URLs again). Empty: no reports are "
+        "taken (404).",
+        _as(tuple),
+        _report_secrets,
+    ),
+    Setting(
+        "REPORT_CONFIRM",
+        False,
+        "`False`",
+        "Before `message_report` is sent, read each reported message back through its "
+        "user's session (scope `message:read`) and pass on CoolSMS's own status.",
+        _as(bool),
+    ),
+    Setting(
+        "REPORT_MAX_BYTES",
+        10 * 1024 * 1024,
+        "`10485760`",
+        "Largest report body taken (10 MiB, about 25,000 events); a larger one gets a 413.",
+        _as(int),
+    ),
 )
 
 #: Every key's default.
@@ -451,9 +495,12 @@ class AppSettings:
     app_id: str | None
     #: The dotted path of the site's :class:`~.adapter.CoolSMSAdapter`.
     adapter: str
+    report_secrets: tuple[str, ...]
+    report_confirm: bool
+    report_max_bytes: int
 
     def __repr__(self) -> str:
-        # The dataclass repr would print the client secret.
+        # The dataclass repr would print the client secret and the report secrets.
         return f"AppSettings(client_id={self.client_id!r}, base_url={self.base_url!r})"
 
     def api_url(self, path: str) -> str:

@@ -139,3 +139,22 @@ class CoolSMSAccount(models.Model):
         """Remember the last problem with this connection (never a token or secret)."""
         self.last_error = message[:MAX_ERROR_LENGTH]
         self.last_error_at = now
+
+
+class ReportEvent(models.Model):
+    """A delivery report event already passed on, so a retried one is passed on once.
+
+    Rows older than :data:`.report_endpoint.EVENT_MEMORY` are pruned as reports arrive.
+    ``claim`` names the request that stored the row (see :func:`.report_endpoint.claim`).
+    """
+
+    event_id = models.CharField(_("event ID"), max_length=100, unique=True)
+    claim = models.CharField(_("claimed by"), max_length=32)
+    received_at = models.DateTimeField(_("received at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("delivery report event")
+        verbose_name_plural = _("delivery report events")
+
+    def __str__(self) -> str:
+        return self.event_id

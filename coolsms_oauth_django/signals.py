@@ -5,6 +5,8 @@
 - ``token_refreshed(account)``: after a refreshed token is saved.
 - ``refresh_failed(account, error)``: after a refresh failed for good and the connection was
   marked as needing the user to connect again.
+- ``message_report(account, report)``: a delivery report for one of the account's messages,
+  once per report event (see :mod:`.report_endpoint`).
 """
 
 from __future__ import annotations
@@ -15,3 +17,7 @@ account_connected = Signal()
 account_disconnected = Signal()
 token_refreshed = Signal()
 refresh_failed = Signal()
+
+#: ``message_report(account, report)``: a delivery report for one of ``account``'s messages
+#: (a :class:`~coolsms_oauth_django.reports.MessageReport`), once per event.
+message_report = Signal()

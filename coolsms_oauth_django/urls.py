@@ -1,11 +1,11 @@
 """``path("coolsms/", include("coolsms_oauth_django.urls"))`` gives the ``coolsms_oauth``
-namespace with ``connect``, ``callback`` and ``disconnect``."""
+namespace with ``connect``, ``callback``, ``disconnect`` and ``reports`` (delivery reports)."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from . import views
+from . import report_endpoint, views
 
 app_name = "coolsms_oauth"
 
@@ -13,4 +13,9 @@ urlpatterns = [
     path("connect/", views.ConnectView.as_view(), name="connect"),
     path("callback/", views.CallbackView.as_view(), name="callback"),
     path("disconnect/", views.DisconnectView.as_view(), name="disconnect"),
+    path(
+        "reports/<str:member>/<str:token>/",
+        report_endpoint.ReportView.as_view(),
+        name="reports",
+    ),
 ]
