@@ -43,6 +43,8 @@ E010 = "coolsms_oauth.E010"
 E011 = "coolsms_oauth.E011"
 #: ``REPORT_SECRETS`` is not a list of long enough secrets.
 E012 = "coolsms_oauth.E012"
+#: ``MAX_RESPONSE_SIZE`` is not a positive whole number.
+E013 = "coolsms_oauth.E013"
 #: ``ENCRYPTION_KEYS`` is not set (a key is derived from ``SECRET_KEY``).
 W001 = "coolsms_oauth.W001"
 #: Stored tokens that no configured key opens (a database check).

@@ -158,17 +158,13 @@ def _scopes(name: str, scopes: Any) -> list[Problem]:
     ]
 
 
-def _pool_size(name: str, size: Any) -> list[Problem]:
-    if not isinstance(size, bool) and isinstance(size, int) and size >= 1:
-        return []
-    return [
-        Problem(
-            checks.E009,
-            f"{_where(name)} must be a positive whole number.",
-            "Give the number of connections to CoolSMS a process keeps for reuse, such as "
-            "10, or your web worker's thread count if it is larger.",
-        )
-    ]
+def _positive_whole(check_id: str, hint: str) -> Validator:
+    def validate(name: str, value: Any) -> list[Problem]:
+        if not isinstance(value, bool) and isinstance(value, int) and value >= 1:
+            return []
+        return [Problem(check_id, f"{_where(name)} must be a positive whole number.", hint)]
+
+    return validate
 
 
 def _adapter(name: str, path: Any) -> list[Problem]:
@@ -399,7 +395,23 @@ SETTINGS: tuple[Setting, ...] = (
         "process share them). Raise it to your worker's thread count when more threads call "
         "CoolSMS at once.",
         _as(int),
-        _pool_size,
+        _positive_whole(
+            checks.E009,
+            "Give the number of connections to CoolSMS a process keeps for reuse, such as "
+            "10, or your web worker's thread count if it is larger.",
+        ),
+    ),
+    Setting(
+        "MAX_RESPONSE_SIZE",
+        10 * 1024 * 1024,
+        "`10485760` (10 MiB)",
+        "Bytes of an API answer that `session.call()` and the helpers read at most; a longer "
+        "answer is a `CoolSMSAPIError` (`ResponseTooLarge`), read no further. Answers of the "
+        "token endpoint and the connect flow's profile stop at 1 MiB.",
+        _as(int),
+        _positive_whole(
+            checks.E013, "Give a size in bytes, such as 10485760 (10 MiB, the default)."
+        ),
     ),
     Setting(
         "CONNECT_REDIRECT_URL",
@@ -489,6 +501,7 @@ class AppSettings:
     refresh_backoff: float
     timeout: float
     pool_size: int
+    max_response_size: int
     connect_redirect_url: str
     #: The expected ``iss`` of a callback; ``None`` derives it from ``authorize_url``.
     issuer: str | None

@@ -99,6 +99,8 @@ class CoolSMSSession(MessagingMixin, requests.Session):
         #: CoolSMS's scheme and host: the only origin that gets the token.
         self.origin: tuple[str, str] = _origin(config.base_url)
         self.timeout: float = config.timeout
+        #: The most bytes :meth:`call` reads of an answer (``MAX_RESPONSE_SIZE``).
+        self.max_response_size: int = config.max_response_size
         self.app_id: str | None = config.app_id
         self.profile_path: str = config.profile_path
         #: How refresh retries wait; tests pass a function that does not.
@@ -189,19 +191,29 @@ class CoolSMSSession(MessagingMixin, requests.Session):
         """Send a request and return its decoded JSON; raise :class:`CoolSMSAPIError`.
 
         Network failures become a ``CoolSMSAPIError`` with status 0 and the error's type
-        as ``error_code``; the message says what failed ("Connection refused", ...).
+        as ``error_code`` (``"Timeout"`` for a timeout); the message says what failed
+        ("Connection refused", ...). At most ``MAX_RESPONSE_SIZE`` bytes of the answer are
+        read: a longer one is ``"ResponseTooLarge"``, JSON nested too deeply to decode
+        ``"InvalidResponse"``.
         """
+        kwargs["stream"] = True
         try:
             response = self._send(method, path, **kwargs)
             with response:
-                content = response.content
+                content = oauth.read_limited(response, self.max_response_size)
         except requests.RequestException as err:
             raise CoolSMSAPIError(0, *oauth.network_error("CoolSMS", err, self.timeout)) from err
+        if content is None:
+            raise CoolSMSAPIError(
+                response.status_code,
+                "ResponseTooLarge",
+                f"CoolSMS answered with more than {self.max_response_size} bytes.",
+            )
         if not 200 <= response.status_code < 300:
             raise oauth.api_error(response, content)
         try:
             return json.loads(content)
-        except (ValueError, UnicodeDecodeError) as err:
+        except (ValueError, UnicodeDecodeError, RecursionError) as err:
             raise CoolSMSAPIError(
                 response.status_code,
                 "InvalidResponse",

@@ -8,6 +8,7 @@ import html
 import socket
 import threading
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -320,23 +321,21 @@ DRIP_INTERVAL = 0.05
 MARGIN = 1.0
 
 
-class DripServer:
-    """A server on 127.0.0.1 that answers every request one byte at a time.
+class LocalServer:
+    """A server on 127.0.0.1 that answers each request with ``answer(connection, server)``.
 
-    ``part="head"`` drips the status line and headers, ``part="body"`` sends those at once and
-    drips a JSON body. It stops dripping when stopped, so a test never hangs on it.
+    ``answer`` gets the connection once the request's head has arrived, and should end soon
+    after ``stopped`` is set, so a test never hangs on it.
     """
 
-    BODY = b'{"access_token": "' + b"a" * 400 + b'", "token_type": "Bearer"}'
-
-    def __init__(self, part: str) -> None:
-        self.part = part
+    def __init__(self, answer: Callable[[socket.socket, LocalServer], None]) -> None:
+        self.answer = answer
         self.stopped = threading.Event()
         self.requests = 0
+        self.sent = 0
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.listener.settimeout(0.05)  # so the accepting thread sees stop()
-        self.port = self.listener.getsockname()[1]
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
         self.threads = [threading.Thread(target=self.accept, daemon=True)]
         self.threads[0].start()
 
@@ -348,11 +347,11 @@ class DripServer:
                 continue
             except OSError:
                 return
-            thread = threading.Thread(target=self.answer, args=(connection,), daemon=True)
+            thread = threading.Thread(target=self.serve, args=(connection,), daemon=True)
             self.threads.append(thread)
             thread.start()
 
-    def answer(self, connection: socket.socket) -> None:
+    def serve(self, connection: socket.socket) -> None:
         with connection:
             connection.settimeout(5)
             try:
@@ -360,16 +359,7 @@ class DripServer:
                 while b"\r\n\r\n" not in received:
                     received += connection.recv(65536)
                 self.requests += 1
-                head = (
-                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                    b"Content-Length: %d\r\n\r\n" % len(self.BODY)
-                )
-                if self.part == "body":
-                    connection.sendall(head)
-                for byte in (head if self.part == "head" else b"") + self.BODY:
-                    if self.stopped.wait(DRIP_INTERVAL):
-                        return
-                    connection.sendall(bytes([byte]))
+                self.answer(connection, self)
             except OSError:
                 return
 
@@ -380,9 +370,33 @@ class DripServer:
         self.listener.close()
 
 
-@pytest.fixture(params=["head", "body"])
-def drip(request: pytest.FixtureRequest, settings: Any) -> Iterator[DripServer]:
-    server = DripServer(request.param)
+DRIP_BODY = b'{"access_token": "' + b"a" * 400 + b'", "token_type": "Bearer"}'
+DRIP_HEAD = (
+    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+    b"Content-Length: %d\r\n\r\n" % len(DRIP_BODY)
+)
+
+
+def drip_head(connection: socket.socket, server: LocalServer) -> None:
+    """Send the status line, the headers and the body one byte at a time."""
+    for byte in DRIP_HEAD + DRIP_BODY:
+        if server.stopped.wait(DRIP_INTERVAL):
+            return
+        connection.sendall(bytes([byte]))
+
+
+def drip_body(connection: socket.socket, server: LocalServer) -> None:
+    """Send the status line and headers at once, then the body one byte at a time."""
+    connection.sendall(DRIP_HEAD)
+    for byte in DRIP_BODY:
+        if server.stopped.wait(DRIP_INTERVAL):
+            return
+        connection.sendall(bytes([byte]))
+
+
+@pytest.fixture(params=[drip_head, drip_body], ids=["head", "body"])
+def drip(request: pytest.FixtureRequest, settings: Any) -> Iterator[LocalServer]:
+    server = LocalServer(request.param)
     settings.COOLSMS_OAUTH = {
         **settings.COOLSMS_OAUTH,
         "BASE_URL": server.base_url,
@@ -405,7 +419,7 @@ def timed(call: Callable[[], Any]) -> tuple[BaseException, float]:
     raise AssertionError("the call did not fail")
 
 
-def test_h02_a_code_exchange_ends_at_the_deadline_with_a_timeout_error(drip: DripServer) -> None:
+def test_h02_a_code_exchange_ends_at_the_deadline_with_a_timeout_error(drip: LocalServer) -> None:
     def exchange() -> Any:
         with create_session() as http:
             return oauth.exchange_code(
@@ -418,7 +432,7 @@ def test_h02_a_code_exchange_ends_at_the_deadline_with_a_timeout_error(drip: Dri
     assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
 
 
-def test_h02_a_profile_read_ends_at_the_deadline(drip: DripServer) -> None:
+def test_h02_a_profile_read_ends_at_the_deadline(drip: LocalServer) -> None:
     def profile() -> Any:
         with create_session() as http:
             return oauth.fetch_profile(app_settings(), http, "access-1")
@@ -428,7 +442,7 @@ def test_h02_a_profile_read_ends_at_the_deadline(drip: DripServer) -> None:
     assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
 
 
-def test_h02_an_api_call_ends_at_the_deadline(drip: DripServer) -> None:
+def test_h02_an_api_call_ends_at_the_deadline(drip: LocalServer) -> None:
     session = CoolSMSSession(make_account(make_user()))
     error, elapsed = timed(session.get_balance)
     assert isinstance(error, CoolSMSAPIError), error
@@ -437,7 +451,7 @@ def test_h02_an_api_call_ends_at_the_deadline(drip: DripServer) -> None:
     assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
 
 
-def test_h02_a_raw_request_ends_at_the_deadline(drip: DripServer) -> None:
+def test_h02_a_raw_request_ends_at_the_deadline(drip: LocalServer) -> None:
     session = CoolSMSSession(make_account(make_user()))
 
     def get() -> Any:
@@ -449,7 +463,7 @@ def test_h02_a_raw_request_ends_at_the_deadline(drip: DripServer) -> None:
     assert elapsed < DRIP_TIMEOUT + MARGIN, elapsed
 
 
-def test_h02_a_refresh_with_retries_ends_within_its_budget(drip: DripServer) -> None:
+def test_h02_a_refresh_with_retries_ends_within_its_budget(drip: LocalServer) -> None:
     account = make_account(make_user())
     expire(account)
     error, elapsed = timed(lambda: refresh_account(account.pk, force=True))
@@ -459,3 +473,102 @@ def test_h02_a_refresh_with_retries_ends_within_its_budget(drip: DripServer) -> 
     budget = refresh_budget(app_settings())
     assert budget == pytest.approx(2 * DRIP_TIMEOUT + 0.2)
     assert elapsed < budget + MARGIN, elapsed
+
+
+# --- H3: bounded answers, safe parsing ----------------------------------------------------------
+
+#: What the answering server sends when nobody stops reading: far past the limit below.
+HUGE = 64 * 1024 * 1024
+LIMIT = 256 * 1024
+
+
+def huge_answer(declare_length: bool) -> Callable[[socket.socket, LocalServer], None]:
+    """Answer 200 with a JSON array of ``HUGE`` bytes, with or without Content-Length."""
+
+    def answer(connection: socket.socket, server: LocalServer) -> None:
+        length = b"Content-Length: %d\r\n" % HUGE if declare_length else b""
+        connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + length)
+        connection.sendall(b"Connection: close\r\n\r\n[")
+        piece = b"0," * 32768
+        server.sent = 1
+        while server.sent + len(piece) < HUGE - 1 and not server.stopped.is_set():
+            connection.sendall(piece)
+            server.sent += len(piece)
+        connection.sendall(b"0" * (HUGE - 1 - server.sent - 1) + b"]")
+
+    return answer
+
+
+@pytest.mark.parametrize("declare_length", [True, False], ids=["content-length", "unannounced"])
+def test_h03_an_api_answer_past_max_response_size_is_refused_and_not_read(
+    settings: Any, declare_length: bool
+) -> None:
+    server = LocalServer(huge_answer(declare_length))
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "BASE_URL": server.base_url,
+        "MAX_RESPONSE_SIZE": LIMIT,
+        "TIMEOUT": 30,
+    }
+    session = CoolSMSSession(make_account(make_user()))
+    tracemalloc.start()
+    try:
+        with pytest.raises(CoolSMSAPIError) as info:
+            session.get_balance()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        server.stop()
+    assert (info.value.status, info.value.error_code) == (200, "ResponseTooLarge")
+    assert str(LIMIT) in str(info.value)
+    # What was read stayed near the limit: the 64 MB answer was neither read nor kept.
+    assert peak < 4 * LIMIT, peak
+
+
+def test_h03_an_answer_within_max_response_size_is_read_whole(settings: Any) -> None:
+    body = b'{"balance": 1, "pad": "' + b"x" * (LIMIT - 100) + b'"}'
+
+    def answer(connection: socket.socket, server: LocalServer) -> None:
+        connection.sendall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body) + body
+        )
+
+    server = LocalServer(answer)
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "BASE_URL": server.base_url,
+        "MAX_RESPONSE_SIZE": LIMIT,
+    }
+    try:
+        assert CoolSMSSession(make_account(make_user())).get_balance()["balance"] == 1
+    finally:
+        server.stop()
+
+
+@responses.activate
+@pytest.mark.parametrize("status", [200, 400])
+def test_h03_deeply_nested_json_is_an_api_error_not_a_recursion_error(
+    session: CoolSMSSession, status: int
+) -> None:
+    responses.get(BALANCE_URL, status=status, body="[" * 50000)
+    with pytest.raises(CoolSMSAPIError) as info:
+        session.get_balance()
+    assert info.value.status == status
+    assert info.value.error_code == ("InvalidResponse" if status == 200 else "HTTP400")
+
+
+@responses.activate
+def test_h03_a_deeply_nested_profile_is_an_api_error() -> None:
+    responses.get(FAKE_BASE + endpoints.MEMBER_PATH, body="{" + '"a":[' * 50000)
+    with create_session() as http, pytest.raises(CoolSMSAPIError) as info:
+        oauth.fetch_profile(app_settings(), http, "access-1")
+    assert info.value.error_code == "InvalidResponse"
+
+
+@pytest.mark.parametrize("value", [0, -1, "10", 1.5, True, None])
+def test_h03_max_response_size_must_be_a_positive_whole_number(settings: Any, value: Any) -> None:
+    raw = {**raw_settings(), "MAX_RESPONSE_SIZE": value}
+    problems = collect_problems(raw)
+    assert [problem.id for problem in problems] == ["coolsms_oauth.E013"]
+    assert problems[0].hint
