@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from coolsms_oauth_django import endpoints
+
 from .helpers import (
     SANDBOX_MEMBER_ID,
     Demo,
@@ -36,9 +38,7 @@ TEXTS = {
         "connected": "Your CoolSMS account is connected.",
         "invalid": "This link is not valid. Please connect again.",
         "send": "Send a test SMS",
-        "scopes": "Read your member profile users:read\nRead your balance and points cash:read\n"
-        "Send messages on your behalf message:write\nRead your message history message:read\n"
-        "Read your sender numbers senderid:read",
+        "scope": "Send messages on your behalf message:write",
     },
     "ko-KR": {
         "heading": "쿨에스엠에스 계정 연결",
@@ -46,9 +46,7 @@ TEXTS = {
         "connected": "쿨에스엠에스 계정이 연결되었습니다.",
         "invalid": "유효하지 않은 링크입니다. 다시 연결해 주세요.",
         "send": "테스트 문자 보내기",
-        "scopes": "회원 정보 조회 users:read\n잔액 및 포인트 조회 cash:read\n"
-        "메시지 발송 message:write\n메시지 발송 내역 조회 message:read\n"
-        "발신번호 조회 senderid:read",
+        "scope": "메시지 발송 message:write",
     },
 }
 LOCALES = pytest.mark.parametrize("locale", sorted(TEXTS))
@@ -58,7 +56,11 @@ def continue_to_coolsms(page: Page, demo: Demo, locale: str) -> None:
     """On the confirmation page: check what it says, press the button, approve at CoolSMS."""
     texts = TEXTS[locale]
     assert page.locator("h1").inner_text() == texts["heading"]
-    assert page.locator("#coolsms-scopes").inner_text() == texts["scopes"]
+    # Each scope by what it allows, in the page's language, its code beside it.
+    lines = page.locator("#coolsms-scopes li").all_inner_texts()
+    codes = [line.rsplit(" ", 1)[-1] for line in lines]
+    assert lines == [f"{endpoints.scope_meaning(code, locale)} {code}" for code in codes]
+    assert texts["scope"] in lines
     button = page.locator("#coolsms-continue")
     assert button.inner_text() == texts["continue"]
     with page.expect_response(re.compile(r"/coolsms/connect/")) as posted:
