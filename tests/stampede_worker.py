@@ -42,7 +42,7 @@ def serve(
     connection: Any, database: str, db_name: str, coolsms: dict[str, Any], barrier: Any
 ) -> None:
     """Set Django up against the test database, then answer ``(account_pk, threads)`` rounds."""
-    from tests.reliability_helpers import setup_django_child
+    from tests.helpers.reliability import setup_django_child
 
     setup_django_child(database, db_name, coolsms)
     connection.send("ready")

@@ -18,8 +18,9 @@ from coolsms_oauth_django.adapter import CoolSMSAdapter, get_adapter
 from coolsms_oauth_django.checks import E011, check_settings
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import PROFILE, PROFILE_URL, TOKEN_URL, callback, calls_to, start_flow
-from .conftest_session import make_account, make_user, token_body
+from .helpers.accounts import make_account, make_user
+from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL, calls_to, token_body
+from .helpers.flows import callback, start_flow
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_a_refresh_uses_the_adapters_session(settings: Any) -> None:
     use(settings, MarkedSessionAdapter)
     handed_out.clear()
     account = make_account(make_user(), expires_in=-10)
-    responses.post(TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.refresh_account(account.pk) == "access-2"
     assert responses.calls[0].request.headers[MARK[0]] == MARK[1]
     assert len(handed_out) == 1

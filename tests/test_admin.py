@@ -17,7 +17,8 @@ from bench.common import make_connections
 from coolsms_oauth_django import accounts, clock, signals
 from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
 
-from .conftest import ACCESS_TOKEN, PASSWORD, REFRESH_TOKEN, captured
+from .helpers.coolsms import ACCESS_TOKEN, REFRESH_TOKEN
+from .helpers.flows import PASSWORD, captured
 
 pytestmark = pytest.mark.django_db
 

@@ -9,13 +9,9 @@ import responses
 from django.test import Client
 
 from coolsms_oauth_django.models import CoolSMSAccount
-from tests.conftest_session import (
-    FAKE_TOKEN_URL,
-    make_account,
-    make_user,
-    stored_tokens,
-    token_body,
-)
+
+from .helpers.accounts import make_account, make_user, stored_tokens
+from .helpers.coolsms import TOKEN_URL, token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +29,7 @@ def refresh_now(client: Client, *accounts: CoolSMSAccount) -> Any:
 @responses.activate
 def test_refresh_now_refreshes_even_a_fresh_token(admin_client: Client) -> None:
     account = make_account(make_user("bob"), expires_in=7200)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2", "refresh-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
     page = refresh_now(admin_client, account).content.decode()
     assert "1 CoolSMS account refreshed." in page
     assert stored_tokens(account) == ("access-2", "refresh-2")
@@ -53,7 +49,7 @@ def test_refresh_now_reports_failures_and_shows_the_last_error(
             return 403, {}, '{"errorCode": "InvalidGrant", "errorMessage": "revoked"}'
         return 200, {}, '{"access_token": "access-2", "token_type": "Bearer"}'
 
-    responses.add_callback(responses.POST, FAKE_TOKEN_URL, callback=answer)
+    responses.add_callback(responses.POST, TOKEN_URL, callback=answer)
     page = refresh_now(admin_client, good, bad).content.decode()
     assert "1 CoolSMS account refreshed." in page
     assert "1 CoolSMS account could not be refreshed" in page

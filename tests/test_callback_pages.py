@@ -9,7 +9,8 @@ from django.test import Client
 from coolsms_oauth_django import endpoints
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import PROFILE, callback, connect_through_flow, start_flow
+from .helpers.coolsms import PROFILE
+from .helpers.flows import callback, connect_through_flow, start_flow
 
 pytestmark = pytest.mark.django_db
 

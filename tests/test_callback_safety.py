@@ -14,18 +14,17 @@ from coolsms_oauth_django import oauth
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import (
+from .helpers.accounts import stored_tokens
+from .helpers.coolsms import (
     PROFILE,
     PROFILE_URL,
     REFRESH_TOKEN,
     TOKEN_URL,
-    callback,
     calls_to,
     make_jwt,
-    start_flow,
     token_body,
 )
-from .conftest_session import stored_tokens
+from .helpers.flows import callback, start_flow
 
 pytestmark = pytest.mark.django_db
 

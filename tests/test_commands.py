@@ -15,8 +15,8 @@ from django.core.management.base import CommandError
 from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
-from tests.conftest_session import (
-    FAKE_TOKEN_URL,
+
+from .helpers.accounts import (
     connect,
     expire,
     keep_only_key,
@@ -26,9 +26,9 @@ from tests.conftest_session import (
     raw_columns,
     refresh_while_rotating,
     stored_tokens,
-    token_body,
 )
-from tests.settings import COOLSMS_OAUTH as ORIGINAL_SETTINGS
+from .helpers.coolsms import TOKEN_URL, token_body
+from .settings import COOLSMS_OAUTH as ORIGINAL_SETTINGS
 
 pytestmark = pytest.mark.django_db
 
@@ -47,7 +47,7 @@ def test_refresh_tokens_refreshes_what_expires_within_the_window(settings: Any) 
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "REFRESH_BACKOFF": 0}
     soon = make_account(make_user("a"), access="a-old", refresh="a-r", expires_in=600)
     later = make_account(make_user("b"), access="b-old", refresh="b-r", expires_in=7200)
-    responses.post(FAKE_TOKEN_URL, json=token_body("a-new"))
+    responses.post(TOKEN_URL, json=token_body("a-new", refresh_token=None, expires_in=3600))
     out, err = run("coolsms_refresh_tokens")
     assert out.strip() == "Refreshed 1, needs reconnect 0, failed 0."
     assert stored_tokens(soon)[0] == "a-new"
@@ -78,9 +78,9 @@ def test_one_failure_does_not_stop_the_others(settings: Any) -> None:
             return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "x"})
         if sent == "down":
             return 503, {}, "unavailable"
-        return 200, {}, json.dumps(token_body("fine-new"))
+        return 200, {}, json.dumps(token_body("fine-new", refresh_token=None, expires_in=3600))
 
-    responses.add_callback(responses.POST, FAKE_TOKEN_URL, callback=answer)
+    responses.add_callback(responses.POST, TOKEN_URL, callback=answer)
     out, err = run("coolsms_refresh_tokens")
     assert out.splitlines() == [
         "Refreshed 1, needs reconnect 1, failed 1.",

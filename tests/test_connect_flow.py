@@ -17,17 +17,14 @@ from django.test import Client, override_settings
 from coolsms_oauth_django import oauth, pending_flows, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import (
+from .helpers.coolsms import PROFILE, TOKEN_URL, calls_to, token_body
+from .helpers.flows import (
     PASSWORD,
-    PROFILE,
-    TOKEN_URL,
     callback,
-    calls_to,
     captured,
     connect_through_flow,
     csrf_token,
     start_flow,
-    token_body,
 )
 
 pytestmark = pytest.mark.django_db

@@ -14,8 +14,9 @@ from coolsms_oauth_django import accounts, clock, refresh
 from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import get_coolsms_session
-from tests.conftest_session import make_account, make_user
-from tests.settings import COOLSMS_OAUTH
+
+from .helpers.accounts import make_account, make_user
+from .settings import COOLSMS_OAUTH
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from coolsms_oauth_django.exceptions import ReconnectRequired
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .conftest_session import connect, expire, make_user, sandbox_settings, stored_tokens
-from .reliability_helpers import refresh_then_die
+from .helpers.accounts import connect, expire, make_user, sandbox_settings, stored_tokens
+from .helpers.reliability import refresh_then_die
 
 #: The exit status ``refresh_then_die`` ends the child with.
 KILLED = 17

@@ -19,9 +19,9 @@ from coolsms_oauth_django import get_coolsms_session, refresh
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .conftest import start_flow
-from .conftest_session import connect, expire, stored_tokens
-from .reliability_helpers import (
+from .helpers.accounts import connect, expire, stored_tokens
+from .helpers.flows import start_flow
+from .helpers.reliability import (
     authorize,
     code_of,
     failing_writes,

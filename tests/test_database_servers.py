@@ -18,8 +18,7 @@ from coolsms_oauth_django.exceptions import AccountAlreadyLinked
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.oauth import TokenSet
 
-from .conftest import ACCESS_TOKEN, PROFILE, REFRESH_TOKEN
-from .conftest_session import (
+from .helpers.accounts import (
     keep_only_key,
     make_account,
     make_user,
@@ -28,6 +27,7 @@ from .conftest_session import (
     refresh_while_rotating,
     stored_tokens,
 )
+from .helpers.coolsms import ACCESS_TOKEN, PROFILE, REFRESH_TOKEN
 
 pytestmark = [pytest.mark.postgres, pytest.mark.mysql, pytest.mark.django_db(transaction=True)]
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .process_helpers import free_port, port_answers
+from .helpers.servers import free_port, port_answers
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "example_project" / "demo.py"

@@ -20,9 +20,9 @@ from coolsms_oauth_django.exceptions import CoolSMSAPIError, TokenError, TokenRe
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .conftest import start_flow
-from .conftest_session import connect, expire, stored_tokens
-from .reliability_helpers import (
+from .helpers.accounts import connect, expire, stored_tokens
+from .helpers.flows import start_flow
+from .helpers.reliability import (
     FAULT_TIMEOUT,
     PASSING_FAULTS,
     authorize,

@@ -27,9 +27,8 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.refresh import refresh_account, refresh_budget
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession
-from tests.conftest_session import (
-    FAKE_BASE,
-    FAKE_TOKEN_URL,
+
+from .helpers.accounts import (
     REDIRECT_URI,
     connect,
     expire,
@@ -37,14 +36,13 @@ from tests.conftest_session import (
     make_user,
     sandbox_settings,
     stored_tokens,
-    token_body,
 )
-
-from .reliability_helpers import code_of, leaked
+from .helpers.coolsms import BASE_URL, PROFILE_URL, TOKEN_URL, token_body
+from .helpers.reliability import code_of, leaked
 
 pytestmark = pytest.mark.django_db
 
-BALANCE_URL = FAKE_BASE + endpoints.BALANCE_PATH
+BALANCE_URL = BASE_URL + endpoints.BALANCE_PATH
 OTHER_URL = "https://hooks.example.com/notify"
 
 
@@ -64,7 +62,7 @@ def test_h06_a_401_from_another_host_is_neither_refreshed_nor_sent_again(
 ) -> None:
     # The caller brings its own bearer token for the other service.
     responses.post(OTHER_URL, status=401)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     headers = {"Authorization": "Bearer token-of-the-other-service"}
     with session.post(OTHER_URL, json={"event": "sent"}, headers=headers) as answer:
         assert answer.status_code == 401
@@ -77,11 +75,11 @@ def test_h06_a_401_from_coolsms_still_refreshes_and_sends_once_more(
 ) -> None:
     responses.get(BALANCE_URL, status=401)
     responses.get(BALANCE_URL, json={"balance": 3})
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert session.get_balance() == {"balance": 3}
     assert [call.request.url for call in responses.calls] == [
         BALANCE_URL,
-        FAKE_TOKEN_URL,
+        TOKEN_URL,
         BALANCE_URL,
     ]
 
@@ -560,7 +558,7 @@ def test_h03_deeply_nested_json_is_an_api_error_not_a_recursion_error(
 
 @responses.activate
 def test_h03_a_deeply_nested_profile_is_an_api_error() -> None:
-    responses.get(FAKE_BASE + endpoints.MEMBER_PATH, body="{" + '"a":[' * 50000)
+    responses.get(PROFILE_URL, body="{" + '"a":[' * 50000)
     with create_session() as http, pytest.raises(CoolSMSAPIError) as info:
         oauth.fetch_profile(app_settings(), http, "access-1")
     assert info.value.error_code == "InvalidResponse"

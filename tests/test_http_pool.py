@@ -20,12 +20,9 @@ from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.endpoints import BALANCE_PATH
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession, get_coolsms_session
-from tests.conftest_session import (
-    connect,
-    make_account,
-    make_user,
-)
-from tests.token_server import send_json
+
+from .helpers.accounts import connect, make_account, make_user
+from .token_server import send_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -15,7 +15,7 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.testing import oauth_settings_for
 
-from .conftest import csrf_token, start_flow
+from .helpers.flows import csrf_token, start_flow
 from .sandbox.helpers import read_form
 
 pytestmark = pytest.mark.django_db

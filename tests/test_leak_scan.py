@@ -23,9 +23,9 @@ from coolsms_oauth_django.exceptions import (
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .conftest import PASSWORD, csrf_token, start_flow
-from .conftest_session import connect, expire, sandbox_settings, stored_tokens
-from .reliability_helpers import (
+from .helpers.accounts import connect, expire, sandbox_settings, stored_tokens
+from .helpers.flows import PASSWORD, csrf_token, start_flow
+from .helpers.reliability import (
     authorize,
     code_of,
     exception_texts,

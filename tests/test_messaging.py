@@ -16,7 +16,7 @@ from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.sandbox.outbox import DELIVERED_AFTER
 from coolsms_oauth_django.session import CoolSMSSession
 
-from .conftest_session import connect, make_user, sandbox_settings
+from .helpers.accounts import connect, make_user, sandbox_settings
 from .sandbox.helpers import FakeClock
 
 pytestmark = pytest.mark.django_db

@@ -22,7 +22,8 @@ from coolsms_oauth_django.middleware import (
 )
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import CoolSMSSession
-from tests.conftest_session import make_account, make_user
+
+from .helpers.accounts import make_account, make_user
 
 pytestmark = pytest.mark.django_db
 

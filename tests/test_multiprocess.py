@@ -34,8 +34,9 @@ from coolsms_oauth_django import endpoints, get_coolsms_session
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox, SandboxUser
 
-from .conftest import PASSWORD, reachable
-from .conftest_session import expire, sandbox_settings
+from .helpers.accounts import expire, sandbox_settings
+from .helpers.flows import PASSWORD
+from .helpers.servers import reachable
 from .sandbox.helpers import read_form
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,7 +54,7 @@ SERVER_SETTINGS = '''
 import json
 import os
 
-from tests.settings import *  # noqa: F403
+from .settings import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["RELIABILITY_DB_NAME"]  # noqa: F405
 COOLSMS_OAUTH = json.loads(os.environ["RELIABILITY_COOLSMS_OAUTH"])

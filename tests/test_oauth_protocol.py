@@ -24,7 +24,14 @@ from coolsms_oauth_django.exceptions import (
     TokenRefreshError,
 )
 
-from .conftest import ACCESS_TOKEN, PROFILE_URL, REFRESH_TOKEN, TOKEN_URL, make_jwt, token_body
+from .helpers.coolsms import (
+    ACCESS_TOKEN,
+    PROFILE_URL,
+    REFRESH_TOKEN,
+    TOKEN_URL,
+    make_jwt,
+    token_body,
+)
 
 NOW = datetime(2026, 1, 1, 12, 0, tzinfo=timezone.utc)
 SECRET = "test-client-secret-value"

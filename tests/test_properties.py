@@ -32,8 +32,8 @@ from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.exceptions import ReconnectRequired, TokenError
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import PROFILE, PROFILE_URL, TOKEN_URL
-from .conftest_session import stored_tokens
+from .helpers.accounts import stored_tokens
+from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from django.test import Client
 from coolsms_oauth_django import exceptions
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .conftest import callback, start_flow
+from .helpers.flows import callback, start_flow
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -20,7 +20,7 @@ from django.test import Client
 
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .process_helpers import free_port, wait_for_http
+from .helpers.servers import free_port, wait_for_http
 from .sandbox.helpers import parse_page
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -22,16 +22,9 @@ from coolsms_oauth_django.exceptions import (
 )
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
-from tests.conftest_session import (
-    FAKE_TOKEN_URL,
-    connect,
-    expire,
-    make_account,
-    make_user,
-    no_sleep,
-    stored_tokens,
-    token_body,
-)
+
+from .helpers.accounts import connect, expire, make_account, make_user, no_sleep, stored_tokens
+from .helpers.coolsms import TOKEN_URL, token_body
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +74,7 @@ def sent_body(call_index: int = 0) -> dict[str, Any]:
 def test_sc25_new_refresh_token_replaces_old_atomically(
     expired: CoolSMSAccount, recorder: Recorder, django_capture_on_commit_callbacks: Any
 ) -> None:
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2", "refresh-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
     with django_capture_on_commit_callbacks(execute=True):
         token = refresh.refresh_account(expired.pk)
     assert token == "access-2"
@@ -98,7 +91,7 @@ def test_sc25_new_refresh_token_replaces_old_atomically(
 def test_sc25_response_without_refresh_token_keeps_the_old_one(
     expired: CoolSMSAccount,
 ) -> None:
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.refresh_account(expired.pk) == "access-2"
     assert stored_tokens(expired) == ("access-2", "refresh-1")
 
@@ -107,7 +100,7 @@ def test_sc25_response_without_refresh_token_keeps_the_old_one(
 def test_sc25_token_refreshed_is_sent_only_after_commit(
     expired: CoolSMSAccount, recorder: Recorder, django_capture_on_commit_callbacks: Any
 ) -> None:
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2", "refresh-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         refresh.refresh_account(expired.pk)
     assert recorder.refreshed == []
@@ -139,7 +132,7 @@ def test_a_token_that_is_not_expiring_is_not_refreshed() -> None:
 @responses.activate
 def test_a_token_expiring_within_the_leeway_is_refreshed() -> None:
     account = make_account(make_user(), expires_in=30)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.refresh_account(account.pk) == "access-2"
 
 
@@ -153,14 +146,14 @@ def test_the_current_token_is_returned_without_a_call_when_fresh() -> None:
 @responses.activate
 def test_current_token_refreshes_a_token_inside_the_leeway() -> None:
     account = make_account(make_user(), expires_in=59)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.current_token(account.pk) == "access-2"
 
 
 @responses.activate
 def test_a_rejected_token_is_refreshed_even_before_its_expiry() -> None:
     account = make_account(make_user(), expires_in=3600)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.refresh_account(account.pk, rejected_token="access-1") == "access-2"
 
 
@@ -174,14 +167,14 @@ def test_a_rejected_token_already_replaced_by_another_worker_is_not_refreshed_ag
 @responses.activate
 def test_force_refreshes_a_fresh_token() -> None:
     account = make_account(make_user(), expires_in=3600)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.refresh_account(account.pk, force=True) == "access-2"
 
 
 @responses.activate
 def test_the_granted_scopes_are_kept_across_a_refresh() -> None:
     account = make_account(make_user(), expires_in=-1, scopes="cash:read")
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     refresh.refresh_account(account.pk)
     assert CoolSMSAccount.objects.get(pk=account.pk).scopes == "cash:read"
 
@@ -204,7 +197,7 @@ def test_a_connection_needing_reconnect_is_not_refreshed() -> None:
 @responses.activate
 def test_a_caller_supplied_http_session_is_used_and_left_open() -> None:
     account = make_account(make_user(), expires_in=-1)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     with requests.Session() as http:
         http.headers["X-Probe"] = "1"
         refresh.refresh_account(account.pk, http=http)
@@ -230,7 +223,7 @@ def test_sc28_invalid_grant_marks_the_connection_and_fires_refresh_failed(
     recorder: Recorder,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    responses.post(FAKE_TOKEN_URL, status=status, json=body)
+    responses.post(TOKEN_URL, status=status, json=body)
     sleeps: list[float] = []
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ReconnectRequired) as info:
         refresh.refresh_account(expired.pk, sleep=sleeps.append)
@@ -258,7 +251,7 @@ def test_sc28_rereads_the_row_and_uses_a_token_another_worker_saved(
         fresh.save()
         return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "rotated"})
 
-    responses.add_callback(responses.POST, FAKE_TOKEN_URL, callback=another_worker_refreshed_first)
+    responses.add_callback(responses.POST, TOKEN_URL, callback=another_worker_refreshed_first)
     assert refresh.refresh_account(expired.pk) == "access-from-elsewhere"
     account = CoolSMSAccount.objects.get(pk=expired.pk)
     assert account.status == CoolSMSAccount.ACTIVE
@@ -277,7 +270,7 @@ def test_sc28_a_changed_but_expired_token_does_not_save_the_connection(
         return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "gone"})
 
     responses.add_callback(
-        responses.POST, FAKE_TOKEN_URL, callback=another_worker_saved_an_expired_token
+        responses.POST, TOKEN_URL, callback=another_worker_saved_an_expired_token
     )
     with pytest.raises(ReconnectRequired):
         refresh.refresh_account(expired.pk)
@@ -289,7 +282,7 @@ def test_sc28_a_row_deleted_meanwhile_still_needs_reconnect(expired: CoolSMSAcco
         CoolSMSAccount.objects.filter(pk=expired.pk).delete()
         return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "gone"})
 
-    responses.add_callback(responses.POST, FAKE_TOKEN_URL, callback=disconnected_meanwhile)
+    responses.add_callback(responses.POST, TOKEN_URL, callback=disconnected_meanwhile)
     with pytest.raises(ReconnectRequired):
         refresh.refresh_account(expired.pk)
 
@@ -330,7 +323,7 @@ PASSING_FAILURES = [
 def test_sc29_passing_failures_retry_with_backoff_then_raise(
     answer: dict[str, Any], expired: CoolSMSAccount, recorder: Recorder
 ) -> None:
-    responses.post(FAKE_TOKEN_URL, **answer)
+    responses.post(TOKEN_URL, **answer)
     sleeps: list[float] = []
     with pytest.raises(TokenRefreshError) as info:
         refresh.refresh_account(expired.pk, sleep=sleeps.append)
@@ -347,7 +340,7 @@ def test_sc29_passing_failures_retry_with_backoff_then_raise(
 @responses.activate
 def test_sc29_retries_follow_the_settings(expired: CoolSMSAccount, settings: Any) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "REFRESH_RETRIES": 0}
-    responses.post(FAKE_TOKEN_URL, status=503)
+    responses.post(TOKEN_URL, status=503)
     sleeps: list[float] = []
     with pytest.raises(TokenRefreshError):
         refresh.refresh_account(expired.pk, sleep=sleeps.append)
@@ -357,8 +350,8 @@ def test_sc29_retries_follow_the_settings(expired: CoolSMSAccount, settings: Any
 
 @responses.activate
 def test_sc29_a_passing_failure_followed_by_success_refreshes(expired: CoolSMSAccount) -> None:
-    responses.post(FAKE_TOKEN_URL, status=503)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2", "refresh-2"))
+    responses.post(TOKEN_URL, status=503)
+    responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
     assert refresh.refresh_account(expired.pk, sleep=no_sleep) == "access-2"
     assert stored_tokens(expired) == ("access-2", "refresh-2")
 
@@ -366,7 +359,7 @@ def test_sc29_a_passing_failure_followed_by_success_refreshes(expired: CoolSMSAc
 @responses.activate
 def test_sc29_the_token_call_has_a_timeout(expired: CoolSMSAccount, settings: Any) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "TIMEOUT": 3.5}
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     refresh.refresh_account(expired.pk)
     assert responses.calls[0].request.req_kwargs["timeout"] == 3.5
 
@@ -391,7 +384,7 @@ def test_sc29_sandbox_dropped_connection_then_recovery(sandbox_configured: Sandb
 
 
 def test_sc29_sandbox_slow_token_endpoint_times_out(sandbox: Sandbox) -> None:
-    from tests.conftest_session import sandbox_settings
+    from .helpers.accounts import sandbox_settings
 
     with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox)):
         account = connect(make_user(), sandbox)
@@ -407,7 +400,7 @@ def test_a_refused_client_records_the_error_without_reconnect(
     expired: CoolSMSAccount, recorder: Recorder
 ) -> None:
     responses.post(
-        FAKE_TOKEN_URL, status=400, json={"errorCode": "InvalidClient", "errorMessage": "bad"}
+        TOKEN_URL, status=400, json={"errorCode": "InvalidClient", "errorMessage": "bad"}
     )
     with pytest.raises(TokenError) as info:
         refresh.refresh_account(expired.pk, sleep=no_sleep)

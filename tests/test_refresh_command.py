@@ -14,8 +14,9 @@ from django.test.utils import CaptureQueriesContext
 
 from coolsms_oauth_django import accounts, clock, refresh
 from coolsms_oauth_django.models import CoolSMSAccount
-from tests.conftest_session import make_account, make_user, stored_tokens
-from tests.token_server import TokenServer
+
+from .helpers.accounts import make_account, make_user, stored_tokens
+from .token_server import TokenServer
 
 
 class Terminal(StringIO):

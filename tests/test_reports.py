@@ -18,11 +18,11 @@ from coolsms_oauth_django.models import CoolSMSAccount, ReportEvent
 from coolsms_oauth_django.report_endpoint import EVENT_MEMORY, report_path
 from coolsms_oauth_django.reports import MessageReport, report_token
 from coolsms_oauth_django.sandbox import Sandbox
-from tests.settings import COOLSMS_OAUTH
 
-from .conftest import captured
-from .conftest_session import connect, make_account, sandbox_settings
+from .helpers.accounts import connect, make_account, sandbox_settings
+from .helpers.flows import captured
 from .sandbox.helpers import FakeClock
+from .settings import COOLSMS_OAUTH
 
 pytestmark = pytest.mark.django_db
 

@@ -23,23 +23,22 @@ from coolsms_oauth_django.exceptions import (
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession, get_coolsms_session
-from tests.conftest_session import (
-    FAKE_BASE,
-    FAKE_TOKEN_URL,
+
+from .helpers.accounts import (
     connect,
     expire,
     make_account,
     make_user,
     sandbox_settings,
     stored_tokens,
-    token_body,
 )
+from .helpers.coolsms import BASE_URL, TOKEN_URL, token_body
 
 pytestmark = pytest.mark.django_db
 
-BALANCE_URL = FAKE_BASE + endpoints.BALANCE_PATH
-MEMBER_URL = FAKE_BASE + endpoints.MEMBER_PATH
-SEND_URL = FAKE_BASE + endpoints.SEND_MESSAGE_PATH
+BALANCE_URL = BASE_URL + endpoints.BALANCE_PATH
+MEMBER_URL = BASE_URL + endpoints.MEMBER_PATH
+SEND_URL = BASE_URL + endpoints.SEND_MESSAGE_PATH
 
 
 @pytest.fixture
@@ -110,7 +109,7 @@ def test_a_kept_token_is_read_again_once_it_is_due() -> None:
     CoolSMSAccount.objects.filter(pk=account.pk).update(access_token="access-2")
     later = clock.now() + timedelta(seconds=3600 - 30)  # inside REFRESH_LEEWAY of its expiry
     with opened, mock.patch("coolsms_oauth_django.clock.now", return_value=later):
-        responses.post(FAKE_TOKEN_URL, json={"access_token": "access-3", "token_type": "Bearer"})
+        responses.post(TOKEN_URL, json={"access_token": "access-3", "token_type": "Bearer"})
         opened.get_balance()
     assert responses.calls[-1].request.headers["Authorization"] == "Bearer access-3"
 
@@ -130,8 +129,8 @@ def test_relative_urls_resolve_against_base_url(session: CoolSMSSession) -> None
 
 @responses.activate
 def test_base_url_with_a_path_prefix_keeps_it(settings: Any) -> None:
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "BASE_URL": FAKE_BASE + "/proxy/"}
-    responses.get(FAKE_BASE + "/proxy/cash/v1/balance", json={})
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "BASE_URL": BASE_URL + "/proxy/"}
+    responses.get(BASE_URL + "/proxy/cash/v1/balance", json={})
     with CoolSMSSession(make_account(make_user())) as opened, opened.get("/cash/v1/balance"):
         pass
 
@@ -192,11 +191,11 @@ def test_bytes_urls_are_accepted(session: CoolSMSSession) -> None:
 @responses.activate
 def test_sc26_a_token_expiring_within_the_leeway_is_refreshed_before_the_request() -> None:
     account = make_account(make_user(), expires_in=45)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     responses.get(BALANCE_URL, json={"balance": 5})
     with CoolSMSSession(account) as opened:
         assert opened.get_balance() == {"balance": 5}
-    assert [call.request.url for call in responses.calls] == [FAKE_TOKEN_URL, BALANCE_URL]
+    assert [call.request.url for call in responses.calls] == [TOKEN_URL, BALANCE_URL]
     assert responses.calls[1].request.headers["Authorization"] == "Bearer access-2"
 
 
@@ -213,11 +212,11 @@ def test_sc26_a_token_outside_the_leeway_is_used_as_it_is() -> None:
 def test_sc26_the_leeway_is_a_setting(settings: Any) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "REFRESH_LEEWAY": 300}
     account = make_account(make_user(), expires_in=90)
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     responses.get(BALANCE_URL, json={})
     with CoolSMSSession(account) as opened:
         opened.get_balance()
-    assert responses.calls[0].request.url == FAKE_TOKEN_URL
+    assert responses.calls[0].request.url == TOKEN_URL
 
 
 def test_sc26_expiry_from_the_jwt_schedules_the_refresh() -> None:
@@ -236,23 +235,23 @@ def test_sc26_expiry_from_the_jwt_schedules_the_refresh() -> None:
 def test_a_401_refreshes_once_and_retries_once(session: CoolSMSSession) -> None:
     responses.get(BALANCE_URL, status=401, json={"errorCode": "Unauthorized"})
     responses.get(BALANCE_URL, json={"balance": 7})
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert session.get_balance() == {"balance": 7}
     urls = [call.request.url for call in responses.calls]
-    assert urls == [BALANCE_URL, FAKE_TOKEN_URL, BALANCE_URL]
+    assert urls == [BALANCE_URL, TOKEN_URL, BALANCE_URL]
     assert responses.calls[2].request.headers["Authorization"] == "Bearer access-2"
 
 
 @responses.activate
 def test_a_second_401_is_returned_without_another_refresh(session: CoolSMSSession) -> None:
     responses.get(BALANCE_URL, status=401, json={"errorCode": "Unauthorized", "errorMessage": "x"})
-    responses.post(FAKE_TOKEN_URL, json=token_body("access-2"))
+    responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     with session.get("/cash/v1/balance") as answer:
         assert answer.status_code == 401
     with pytest.raises(CoolSMSAPIError) as info:
         session.get_balance()
     assert info.value.status == 401
-    token_calls = [c for c in responses.calls if c.request.url == FAKE_TOKEN_URL]
+    token_calls = [c for c in responses.calls if c.request.url == TOKEN_URL]
     assert len(token_calls) == 2  # one per request, never a loop
 
 
@@ -362,7 +361,7 @@ def test_network_errors_become_api_errors_with_status_zero(session: CoolSMSSessi
 
 @responses.activate
 def test_call_returns_decoded_json(session: CoolSMSSession) -> None:
-    responses.get(FAKE_BASE + "/senderid/v1/numbers", json=[{"phoneNumber": "029302266"}])
+    responses.get(BASE_URL + "/senderid/v1/numbers", json=[{"phoneNumber": "029302266"}])
     assert session.call("GET", "/senderid/v1/numbers") == [{"phoneNumber": "029302266"}]
 
 
@@ -422,7 +421,7 @@ def test_get_profile_uses_the_profile_path_setting(settings: Any) -> None:
         **settings.COOLSMS_OAUTH,
         "PROFILE_PATH": endpoints.USERPROFILE_PATH,
     }
-    responses.get(FAKE_BASE + endpoints.USERPROFILE_PATH, json={"memberId": "M1"})
+    responses.get(BASE_URL + endpoints.USERPROFILE_PATH, json={"memberId": "M1"})
     with CoolSMSSession(make_account(make_user())) as opened:
         assert opened.get_profile() == {"memberId": "M1"}
 
@@ -437,7 +436,7 @@ def test_a_connection_deleted_while_the_session_lives_is_not_connected(
 
 @responses.activate
 def test_an_upload_is_not_sent_twice(session: CoolSMSSession) -> None:
-    responses.post(FAKE_BASE + "/storage/v1/files", status=401)
+    responses.post(BASE_URL + "/storage/v1/files", status=401)
     with session.post("/storage/v1/files", files={"file": ("a.txt", b"x")}) as answer:
         assert answer.status_code == 401
     assert len(responses.calls) == 1
@@ -457,7 +456,9 @@ def test_a_kept_token_refused_after_another_worker_refreshed_takes_the_saved_one
         return 401, {}, json.dumps({"errorCode": "Unauthorized", "errorMessage": "expired"})
 
     responses.add_callback(responses.GET, BALANCE_URL, callback=answer)
-    token_endpoint = responses.post(FAKE_TOKEN_URL, json=token_body("access-3"))
+    token_endpoint = responses.post(
+        TOKEN_URL, json=token_body("access-3", refresh_token=None, expires_in=3600)
+    )
     with opened:
         assert opened.get_balance() == {"balance": 5}
         assert opened.get_balance() == {"balance": 5}

@@ -17,8 +17,9 @@ from django.db import connection
 
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
-from tests import stampede_worker
-from tests.conftest_session import connect, expire, make_user, sandbox_settings, stored_tokens
+
+from . import stampede_worker
+from .helpers.accounts import connect, expire, make_user, sandbox_settings, stored_tokens
 
 PROCESSES = 4
 THREADS = 8

@@ -18,8 +18,9 @@ from coolsms_oauth_django import clock, fields
 from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.models import TOKEN_FIELDS, CoolSMSAccount, fingerprint
 
-from .conftest import ACCESS_TOKEN, REFRESH_TOKEN, TOKEN_URL, callback, start_flow
-from .conftest_session import put_new_key_first, raw_columns
+from .helpers.accounts import put_new_key_first, raw_columns
+from .helpers.coolsms import ACCESS_TOKEN, REFRESH_TOKEN, TOKEN_URL
+from .helpers.flows import callback, start_flow
 
 pytestmark = pytest.mark.django_db
 

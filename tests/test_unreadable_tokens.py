@@ -21,17 +21,9 @@ from coolsms_oauth_django.middleware import CoolSMSMiddleware
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import get_coolsms_session
 
-from .conftest import (
-    ACCESS_TOKEN,
-    PROFILE,
-    REFRESH_TOKEN,
-    TOKEN_URL,
-    captured,
-    connect_through_flow,
-    csrf_token,
-    token_body,
-)
-from .conftest_session import keep_only_key, make_account, make_user, raw_columns, stored_tokens
+from .helpers.accounts import keep_only_key, make_account, make_user, raw_columns, stored_tokens
+from .helpers.coolsms import ACCESS_TOKEN, PROFILE, REFRESH_TOKEN, TOKEN_URL, token_body
+from .helpers.flows import captured, connect_through_flow, csrf_token
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from ..helpers.servers import free_port, port_answers
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -106,18 +107,6 @@ def ensure_chromium() -> None:
         fail_or_skip(f"{CHROMIUM} is missing (install it with: apt-get install -y chromium)")
 
 
-def free_port() -> int:
-    with closing(socket.socket()) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def answers(port: int) -> bool:
-    with closing(socket.socket()) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
 @dataclass
 class Demo:
     site_url: str
@@ -197,7 +186,7 @@ def running_demo(workdir: Path, **environ: str) -> Iterator[Demo]:
     output = log_path.read_text(errors="replace")
     assert code == 0, output
     assert "Demo stopped." in output
-    assert not answers(site_port) and not answers(sandbox_port)
+    assert not port_answers(site_port) and not port_answers(sandbox_port)
     assert "Traceback" not in output, output
 
 

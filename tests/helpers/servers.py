@@ -1,4 +1,4 @@
-"""Helpers for tests that start servers in processes of their own, on free loopback ports."""
+"""Servers on loopback ports: free ports, whether a port answers, waiting for a server."""
 
 from __future__ import annotations
 
@@ -17,11 +17,18 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def reachable(host: str, port: int, timeout: float = 2.0) -> bool:
+    """Tell whether something accepts connections on ``host``:``port``."""
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
 def port_answers(port: int) -> bool:
     """Tell whether something accepts connections on the loopback ``port``."""
-    with closing(socket.socket()) as sock:
-        sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+    return reachable("127.0.0.1", port, timeout=0.5)
 
 
 def wait_for_http(url: str, log: Path, timeout: float = 60.0) -> None:

@@ -1,8 +1,7 @@
-"""Helpers shared by the reliability suite: sandbox-backed flows, fault lists, secret scans.
+"""The reliability suite's tools: sandbox-backed flows, fault lists, secret scans, outages.
 
-Imported explicitly by the ``test_*`` modules of the reliability suite. The functions that
-run in child processes import Django inside themselves, so ``multiprocessing`` can start them
-with ``spawn`` before Django is configured.
+The functions that run in child processes import Django inside themselves, so
+``multiprocessing`` can start them with ``spawn`` before Django is configured.
 """
 
 from __future__ import annotations
@@ -85,7 +84,7 @@ def sandbox_at_debug(caplog: pytest.LogCaptureFixture, **overrides: Any) -> Iter
 
     from coolsms_oauth_django.sandbox import Sandbox
 
-    from .conftest_session import sandbox_settings
+    from .accounts import sandbox_settings
 
     with (
         Sandbox(auto_approve=True) as running,
