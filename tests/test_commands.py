@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from io import StringIO
 from typing import Any
 
@@ -12,7 +13,9 @@ from cryptography.fernet import Fernet
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from coolsms_oauth_django import accounts
 from coolsms_oauth_django.exceptions import DecryptionError
+from coolsms_oauth_django.management.commands import coolsms_rotate_keys as rotate_keys
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
@@ -163,3 +166,27 @@ def test_rotate_keys_refuses_a_bad_batch_size() -> None:
 def test_rotate_keys_on_an_empty_table() -> None:
     out, _ = run("coolsms_rotate_keys")
     assert out.strip() == "Re-encrypted 0 account(s); 0 unreadable."
+
+
+def test_rotate_keys_encrypts_in_a_worker_and_queries_on_the_callers_connection(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for i in range(5):
+        make_account(make_user(f"u{i}"), access=f"access-{i}")
+    put_new_key_first(settings)
+    threads: dict[str, set[str]] = {"query": set(), "encrypt": set()}
+
+    def recorded(kind: str, function: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            threads[kind].add(threading.current_thread().name)
+            return function(*args, **kwargs)
+
+        return call
+
+    for step in ("ciphertext_batch", "replace_ciphertexts"):
+        monkeypatch.setattr(accounts, step, recorded("query", getattr(accounts, step)))
+    monkeypatch.setattr(rotate_keys, "rotate", recorded("encrypt", rotate_keys.rotate))
+    out, _ = run("coolsms_rotate_keys", "--batch-size", "2")
+    assert out.strip() == "Re-encrypted 5 account(s); 0 unreadable."
+    assert threads["query"] == {threading.current_thread().name}
+    assert len(threads["encrypt"]) == 1 and threads["encrypt"] != threads["query"]

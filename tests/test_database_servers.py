@@ -143,28 +143,30 @@ def rewritten(made: list[CoolSMSAccount], before: dict[int, tuple[str, str | Non
     return [account.pk for account in made if raw_columns(account) != before[account.pk]]
 
 
-def fail_second_call(monkeypatch: pytest.MonkeyPatch, step: str, message: str) -> list[int]:
-    """Make the rotation's database step ``step`` raise on its second call; count the calls."""
+def fail_call(monkeypatch: pytest.MonkeyPatch, step: str, failing: int, message: str) -> list[int]:
+    """Make the rotation's database step ``step`` raise on call ``failing``; count the calls."""
     original = getattr(accounts, step)
     calls: list[int] = []
 
-    def failing_second(*args: Any, **kwargs: Any) -> Any:
+    def failing_once(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        if len(calls) == 2:
+        if len(calls) == failing:
             raise RuntimeError(message)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(accounts, step, failing_second)
+    monkeypatch.setattr(accounts, step, failing_once)
     return calls
 
 
-@pytest.mark.parametrize("step", ["replace_ciphertexts", "ciphertext_batch"])
+# The third read comes after the first batch was written (the second batch is read, and
+# encrypted, while the first is written); the second write is the second batch's.
+@pytest.mark.parametrize(("step", "failing"), [("replace_ciphertexts", 2), ("ciphertext_batch", 3)])
 def test_a_failed_step_stops_the_rotation_and_keeps_the_batches_written_before(
-    settings: Any, monkeypatch: pytest.MonkeyPatch, step: str
+    settings: Any, monkeypatch: pytest.MonkeyPatch, step: str, failing: int
 ) -> None:
     made, before = six_accounts_before_rotation(settings)
-    calls = fail_second_call(monkeypatch, step, f"{step} went wrong")
+    calls = fail_call(monkeypatch, step, failing, f"{step} went wrong")
     with pytest.raises(RuntimeError, match=f"{step} went wrong"):
         run_rotation("--batch-size", "2")
-    assert len(calls) == 2
+    assert len(calls) == failing
     assert rewritten(made, before) == [account.pk for account in made[:2]]

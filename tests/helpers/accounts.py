@@ -15,7 +15,6 @@ from django.db import connection
 
 from coolsms_oauth_django import accounts, clock, oauth
 from coolsms_oauth_django.conf import app_settings
-from coolsms_oauth_django.management.commands import coolsms_rotate_keys as rotate_keys
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.testing import oauth_settings_for
@@ -119,19 +118,19 @@ def refresh_while_rotating(
     monkeypatch: pytest.MonkeyPatch, account: CoolSMSAccount, *, access: str, refresh: str
 ) -> None:
     """Make a refresh save new tokens on ``account`` once the command has read its row."""
-    original = rotate_keys.rotate
+    original = accounts.ciphertext_batch
     done: list[bool] = []
 
-    def rotate_then_refresh(ciphertext: str) -> str:
-        rotated = original(ciphertext)
-        if not done:
+    def read_then_refresh(*args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        rows = original(*args, **kwargs)
+        if not done and any(row[0] == account.pk for row in rows):
             done.append(True)
             fresh = CoolSMSAccount.objects.get(pk=account.pk)
             fresh.access_token, fresh.refresh_token = access, refresh
             fresh.save(update_fields=["access_token", "refresh_token"])
-        return rotated
+        return rows
 
-    monkeypatch.setattr(rotate_keys, "rotate", rotate_then_refresh)
+    monkeypatch.setattr(accounts, "ciphertext_batch", read_then_refresh)
 
 
 def put_new_key_first(settings: Any, keys: list[str] | None = None) -> str:

@@ -9,11 +9,13 @@ compare-and-set updates: a row is rewritten only if both its ciphertexts are sti
 read (both queries live in :mod:`coolsms_oauth_django.accounts`). A row a refresh changed
 meanwhile is left as the refresh wrote it (already with the first key), so a rotation never
 puts back a token a refresh replaced, and the site's refreshes never wait for the encryption
-work. Memory stays flat: one batch is held at a time.
+work. One worker thread encrypts the next batch while this thread writes the last one (all
+queries stay on this thread's connection); memory stays flat: two batches at most are held.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,16 +57,22 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
         using = router.db_for_write(CoolSMSAccount)
         tally = Tally()
-        last_pk: Any = None
-        while True:
-            rows = accounts.ciphertext_batch(last_pk, batch_size, using=using)
-            batch = self._rotated(rows, tally)
-            written = accounts.replace_ciphertexts(batch, using=using)
-            tally.rotated += written
-            tally.changed += len(batch) - written
-            if len(rows) < batch_size:
-                break
-            last_pk = rows[-1][0]
+        # The next batch is encrypted in a worker thread while this one is written: the
+        # database work and the encryption overlap, on the one connection of this thread.
+        with ThreadPoolExecutor(max_workers=1) as encryptor:
+            rows = accounts.ciphertext_batch(None, batch_size, using=using)
+            pending: Future[list[accounts.Reencrypted]] | None = encryptor.submit(
+                self._rotated, rows, tally
+            )
+            while pending is not None:
+                batch = pending.result()
+                pending = None
+                if len(rows) == batch_size:
+                    rows = accounts.ciphertext_batch(rows[-1][0], batch_size, using=using)
+                    pending = encryptor.submit(self._rotated, rows, tally)
+                written = accounts.replace_ciphertexts(batch, using=using)
+                tally.rotated += written
+                tally.changed += len(batch) - written
         self.stdout.write(
             f"Re-encrypted {tally.rotated} account(s); {tally.unreadable} unreadable"
             + (f"; {tally.changed} changed meanwhile (left as written)" if tally.changed else "")
