@@ -119,6 +119,7 @@ def test_confirmation_page_from_the_callback_error_page(
     response = page.goto(demo.site_url + "coolsms/callback/?code=forged&state=forged")
     assert response is not None and response.status == 400
     assert page.locator("[role=alert]").inner_text() == TEXTS[locale]["invalid"]
+    screenshot(page, f"callback-error-{locale}")
     page.click("#coolsms-connect-link")
     page.wait_for_url(demo.site_url + "coolsms/connect/")
     continue_to_coolsms(page, demo, locale)
