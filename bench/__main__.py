@@ -20,6 +20,7 @@ BENCHMARKS = [
     "connect_flow",
     "send_many",
     "admin",
+    "reports",
 ]
 
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.decorators.csrf import csrf_exempt
 
 
 def plain(request: HttpRequest) -> HttpResponse:
@@ -11,7 +14,14 @@ def plain(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok")
 
 
+def bare_reports(request: HttpRequest) -> HttpResponse:
+    """Read and parse a report body, and nothing else: the report benchmark's baseline."""
+    json.loads(request.read())
+    return HttpResponse('{"ok": true}', content_type="application/json")
+
+
 urlpatterns = [
+    path("bare-reports/", csrf_exempt(bare_reports)),
     path("plain/", plain, name="plain"),
     path("done/", plain, name="done"),
     path("coolsms/", include("coolsms_oauth_django.urls")),

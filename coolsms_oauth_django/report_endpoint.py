@@ -44,7 +44,7 @@ security_logger = logging.getLogger("django.security.coolsms_oauth")
 #: How long an event id is remembered: CoolSMS's retries of an event come well within it.
 EVENT_MEMORY = timedelta(days=7)
 #: Event ids per query when storing and reading them back.
-BATCH = 500
+BATCH = 2000
 
 
 def report_path(member_id: str) -> str:

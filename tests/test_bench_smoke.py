@@ -86,3 +86,13 @@ def test_admin_benchmark_disconnects_every_row_in_the_same_queries() -> None:
     # Django logs one deletion with its own query, several with one bulk insert.
     assert len(set(result.checks["disconnect_queries"][1:])) == 1
     assert len(set(result.checks["disconnect_all_queries"])) == 1
+
+
+@pytest.mark.django_db
+def test_reports_benchmark_passes_each_event_on_once() -> None:
+    from bench import bench_reports
+
+    result = bench_reports.run(quick=True)
+    size = result.checks["size"]
+    assert result.checks["received"] == result.checks["passed_on"] == size
+    assert result.checks["retried_passed_on"] == 0
