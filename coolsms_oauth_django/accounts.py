@@ -238,14 +238,32 @@ def locked_account(account_pk: int, *, using: str) -> CoolSMSAccount | None:
 
     ``SELECT ... FOR UPDATE`` on databases that have it; call inside ``transaction.atomic``.
     """
-    return CoolSMSAccount.objects.using(using).select_for_update().filter(pk=account_pk).first()
+    # get(), not first(): one row by its key needs no ORDER BY to compile and run.
+    try:
+        return CoolSMSAccount.objects.using(using).select_for_update().get(pk=account_pk)
+    except CoolSMSAccount.DoesNotExist:
+        return None
+
+
+#: The columns :meth:`.models.CoolSMSAccount.apply_tokens` sets, but the refresh token.
+REFRESHED_FIELDS = (
+    "access_token",
+    "token_type",
+    "scopes",
+    "expires_at",
+    "status",
+    "last_refreshed_at",
+    "updated_at",
+)
 
 
 def save_refreshed(account: CoolSMSAccount, tokens: TokenSet) -> None:
     """Store a refresh's token response on ``account`` (keeping the old refresh token when
     none came), on the database it was read from."""
     account.apply_tokens(tokens, now=clock.now())
-    account.save()
+    # Only what a refresh changes: an unchanged refresh token is not encrypted again.
+    changed = [*REFRESHED_FIELDS, *(["refresh_token"] if tokens.refresh_token else [])]
+    account.save(update_fields=changed)
 
 
 def mark_needs_reconnect(account: CoolSMSAccount, message: str, *, using: str) -> None:

@@ -12,10 +12,10 @@ from django.core.management.base import CommandError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from coolsms_oauth_django import accounts, clock, refresh
+from coolsms_oauth_django import accounts, bulk_refresh, clock, refresh
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .helpers.accounts import make_account, make_user, stored_tokens
+from .helpers.accounts import make_account, make_user, raw_columns, stored_tokens
 from .token_server import TokenServer
 
 
@@ -195,3 +195,32 @@ def test_workers_count_failures_by_reason(settings: Any) -> None:
     )
     assert all(CoolSMSAccount.objects.get(pk=account.pk).last_error for account in made)
     assert not any(refreshed(made))
+
+
+# --- what each refresh costs --------------------------------------------------------------------
+
+
+def test_a_worker_session_keeps_the_environment_it_read_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    with bulk_refresh.worker_session("https://api.coolsms.co.kr/oauth2/v1/access_token") as http:
+        monkeypatch.delenv("HTTPS_PROXY")
+        assert http.proxies["https"] == "http://proxy.example:3128"
+        assert http.verify == "/etc/ssl/certs/ca-certificates.crt"
+        assert not http.trust_env
+
+
+@pytest.mark.django_db
+def test_a_refresh_without_a_new_refresh_token_leaves_its_ciphertext_alone(
+    settings: Any,
+) -> None:
+    account = make_account(make_user(), expires_in=-5)
+    before = raw_columns(account)
+    with TokenServer() as server:
+        point_at(settings, server)
+        run()
+    after = raw_columns(account)
+    assert after[0] != before[0] and stored_tokens(account)[0] == "served-1"
+    assert after[1] == before[1]
