@@ -2,9 +2,9 @@
 
 The inventory is read from the templates (the app's, under ``coolsms_oauth_django/templates``,
 and the example's, under ``example_project/**/templates``) and from the admin actions of the
-app's model. A form is known by its ``id``, else by the ``id`` of its one submit button; a link
-by its ``id`` (by its ``data-press`` when a list repeats it); an admin action as
-``admin-action:NAME``.
+app's model. A form is known by its ``id``, else by the ``id`` of its one submit button (a form
+with several submit buttons by each button's ``id``); a link by its ``id`` (by its
+``data-press`` when a list repeats it); an admin action as ``admin-action:NAME``.
 
 A browser test (any ``tests/browser/test_*.py``) names what it presses with
 ``@pytest.mark.presses("id", ...)`` (literal strings). While it runs, its pages record what the
@@ -88,8 +88,12 @@ class _Finder(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "form" and self.form is not None:
             form_id, line, buttons = self.form
-            key = form_id or (buttons[0] if len(buttons) == 1 else None)
-            self.found.append(Pressable("form", key, f"{self.name}:{line}"))
+            where = f"{self.name}:{line}"
+            if len(buttons) > 1:  # each button its own step (Approve and Deny, say)
+                self.found += [Pressable("button", button, where) for button in buttons]
+            else:
+                key = form_id or (buttons[0] if buttons else None)
+                self.found.append(Pressable("form", key, where))
             self.form = None
 
 
@@ -196,3 +200,20 @@ def test_every_declared_press_names_a_form_or_link_that_exists(
     keys = {pressable.key for pressable in inventory}
     stale = {key: tests for key, tests in declared_presses().items() if key not in keys}
     assert not stale, f"these presses name no form, link or admin action: {stale}"
+
+
+def test_a_form_with_several_buttons_needs_a_step_for_each(tmp_path: Path) -> None:
+    template = tmp_path / "decide.html"
+    template.write_text(
+        '{% load i18n %}<form method="post" id="decide">{% csrf_token %}\n'
+        '<button type="submit" id="approve">{% translate "Approve" %}</button>\n'
+        '<button id="deny">{% translate "Deny" %}</button>\n'
+        '<button type="button" id="help">?</button></form>\n'
+        '<form method="post"><input type="submit" id="only"></form>',
+        encoding="utf-8",
+    )
+    assert [(p.kind, p.key) for p in pressables_of(template, tmp_path)] == [
+        ("button", "approve"),
+        ("button", "deny"),
+        ("form", "only"),
+    ]

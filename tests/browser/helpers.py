@@ -54,8 +54,8 @@ SECOND_SANDBOX_USER = ("second@sandbox.coolsms.test", "sandbox5678")
 #: The sandbox member's phone number, the From number the example pre-fills.
 SANDBOX_PHONE = "01000000001"
 
-#: Recorded in every page: the id of each form submitted (else of the button that submitted
-#: it), each link followed (its ``data-press`` when a list repeats it, else its id), and
+#: Recorded in every page: the ids of each form submitted and of the button that submitted
+#: it, each link followed (its ``data-press`` when a list repeats it, else its id), and
 #: ``admin-action:NAME`` for an admin action sent. A form sent
 #: with ``form.submit()`` (the language switcher's onchange) fires no submit event, so that
 #: method is wrapped as well.
@@ -63,7 +63,8 @@ PRESS_RECORDER = """
 (() => {
   const pressed = (key) => { if (key) window.__pressed(key); };
   const sent = (form, submitter) => {
-    pressed(form.id || (submitter && submitter.id));
+    pressed(form.id);
+    pressed(submitter && submitter.id);
     const action = form.querySelector("select[name=action]");
     if (action && action.value) pressed("admin-action:" + action.value);
   };
