@@ -166,6 +166,7 @@ def connect(user: Any) -> Any:
 
     from coolsms_oauth_django import accounts, clock, oauth
     from coolsms_oauth_django.conf import app_settings
+    from coolsms_oauth_django.session import fetch_profile
 
     config = app_settings()
     with requests.Session() as http:
@@ -176,7 +177,7 @@ def connect(user: Any) -> Any:
         tokens = oauth.exchange_code(
             config, http, code=code, redirect_uri=REDIRECT_URI, now=clock.now()
         )
-        profile = oauth.fetch_profile(config, http, tokens.access_token)
+        profile = fetch_profile(config, http, tokens.access_token)
     return accounts.save_connection(user, tokens, profile=profile)
 
 

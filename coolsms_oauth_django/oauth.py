@@ -26,7 +26,6 @@ import requests
 from .conf import AppSettings
 from .endpoints import GRANT_GONE_ERRORS, code_challenge
 from .exceptions import (
-    CoolSMSAPIError,
     InvalidGrant,
     TokenError,
     TokenRefreshError,
@@ -226,7 +225,7 @@ def network_error(what: str, err: requests.RequestException, timeout: float) -> 
 
 def parse_error_body(content: bytes | None) -> tuple[str, str]:
     """Return ``(error_code, message)`` from a CoolSMS, RFC 6749 or non-JSON error body."""
-    data = _json_object(content)
+    data = decode_object(content)
     if data is not None:
         code = data.get("errorCode") or data.get("error")
         message = data.get("errorMessage") or data.get("error_description") or ""
@@ -245,7 +244,8 @@ def _token_error(status: int, content: bytes | None) -> TokenError:
     return TokenError(text, status=status, error_code=code, description=message)
 
 
-def _json_object(content: bytes | None) -> dict[str, Any] | None:
+def decode_object(content: bytes | None) -> dict[str, Any] | None:
+    """Return the JSON object ``content`` holds, or ``None`` for anything else."""
     if not content:
         return None
     try:
@@ -263,7 +263,7 @@ def parse_token_response(
     fallback_lifetime: int,
 ) -> TokenSet:
     """Validate a successful token response body and return its :class:`TokenSet`."""
-    data = _json_object(content)
+    data = decode_object(content)
     if data is None:
         raise TokenError("The CoolSMS token endpoint answered with something other than JSON.")
     access_token = data.get("access_token")
@@ -356,37 +356,3 @@ def _granted_scopes(
         if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
             return tuple(value)
     return tuple(requested)
-
-
-# --- API calls during the connect flow ---------------------------------------------------
-
-
-def api_error(response: requests.Response, content: bytes | None) -> CoolSMSAPIError:
-    """Return the :class:`CoolSMSAPIError` for a failed API answer."""
-    code, message = parse_error_body(content)
-    return CoolSMSAPIError(
-        response.status_code, code or f"HTTP{response.status_code}", message or response.reason
-    )
-
-
-@detach_errors()
-def fetch_profile(config: AppSettings, http: requests.Session, access_token: str) -> dict[str, Any]:
-    """Return the member profile at ``PROFILE_PATH``; raise on any failure."""
-    try:
-        response = http.get(
-            config.api_url(config.profile_path),
-            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
-            timeout=config.timeout,
-            allow_redirects=False,
-            stream=True,
-        )
-        with response:
-            content = read_limited(response)
-    except requests.RequestException as err:
-        raise CoolSMSAPIError(0, *network_error("CoolSMS", err, config.timeout)) from err
-    if not 200 <= response.status_code < 300:
-        raise api_error(response, content)
-    data = _json_object(content)
-    if data is None:
-        raise CoolSMSAPIError(response.status_code, "InvalidResponse", "The profile is not JSON.")
-    return data

@@ -10,7 +10,8 @@ refreshed once (or the one another worker saved is taken) and the request sent a
 ``request()`` (and so ``get()``, ``post()``, ...) returns the response as ``requests`` does;
 :meth:`CoolSMSSession.call` and the helpers built on it (the messaging helpers come from
 :class:`~.messaging.MessagingMixin`) return the decoded JSON and raise
-:class:`CoolSMSAPIError` for any error answer.
+:class:`CoolSMSAPIError` for any error answer (:func:`api_error`). The connect flow reads the
+member profile with :func:`fetch_profile` before a connection, and so a session, exists.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from django.contrib.auth.models import AnonymousUser
 
 from . import endpoints, oauth, refresh
 from .accounts import connection_row
-from .conf import app_settings
+from .conf import AppSettings, app_settings
 from .exceptions import (
     CoolSMSAPIError,
     CoolSMSOAuthError,
@@ -39,7 +40,13 @@ from .http import USER_AGENT, api_adapter
 from .messaging import MessagingMixin, json_object
 from .models import CoolSMSAccount, token_is_due
 
-__all__ = ["CoolSMSBearerAuth", "CoolSMSSession", "get_coolsms_session"]
+__all__ = [
+    "CoolSMSBearerAuth",
+    "CoolSMSSession",
+    "api_error",
+    "fetch_profile",
+    "get_coolsms_session",
+]
 
 
 def _origin(url: str) -> tuple[str, str]:
@@ -210,7 +217,7 @@ class CoolSMSSession(MessagingMixin, requests.Session):
                 f"CoolSMS answered with more than {self.max_response_size} bytes.",
             )
         if not 200 <= response.status_code < 300:
-            raise oauth.api_error(response, content)
+            raise api_error(response, content)
         try:
             return json.loads(content)
         except (ValueError, UnicodeDecodeError, RecursionError) as err:
@@ -227,6 +234,41 @@ class CoolSMSSession(MessagingMixin, requests.Session):
     def get_balance(self) -> dict[str, Any]:
         """Return the account's balance: ``balance``, ``point``, ``accountId``, ..."""
         return json_object(self.call("GET", endpoints.BALANCE_PATH))
+
+
+def api_error(response: requests.Response, content: bytes | None) -> CoolSMSAPIError:
+    """Return the :class:`CoolSMSAPIError` for a failed API answer."""
+    code, message = oauth.parse_error_body(content)
+    return CoolSMSAPIError(
+        response.status_code, code or f"HTTP{response.status_code}", message or response.reason
+    )
+
+
+@detach_errors()
+def fetch_profile(config: AppSettings, http: requests.Session, access_token: str) -> dict[str, Any]:
+    """Return the member profile at ``PROFILE_PATH`` read with ``access_token``.
+
+    The connect flow reads it before the connection exists (no session yet); raise
+    :class:`CoolSMSAPIError` on any failure.
+    """
+    try:
+        response = http.get(
+            config.api_url(config.profile_path),
+            headers={"Authorization": f"Bearer {access_token}", "Accept": "application/json"},
+            timeout=config.timeout,
+            allow_redirects=False,
+            stream=True,
+        )
+        with response:
+            content = oauth.read_limited(response)
+    except requests.RequestException as err:
+        raise CoolSMSAPIError(0, *oauth.network_error("CoolSMS", err, config.timeout)) from err
+    if not 200 <= response.status_code < 300:
+        raise api_error(response, content)
+    data = oauth.decode_object(content)
+    if data is None:
+        raise CoolSMSAPIError(response.status_code, "InvalidResponse", "The profile is not JSON.")
+    return data
 
 
 def get_coolsms_session(

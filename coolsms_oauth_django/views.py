@@ -29,6 +29,7 @@ from .exceptions import (
     StateMismatch,
     TokenError,
 )
+from .session import fetch_profile
 
 logger = logging.getLogger("coolsms_oauth_django")
 security_logger = logging.getLogger("django.security.coolsms_oauth")
@@ -233,7 +234,7 @@ class CallbackView(View):
                 )
             # The profile names the member; without it nothing is stored (see save_connection).
             try:
-                profile = oauth.fetch_profile(config, http, tokens.access_token)
+                profile = fetch_profile(config, http, tokens.access_token)
             except (CoolSMSAPIError, TokenError) as err:
                 logger.warning("CoolSMS profile could not be read: %r", err)
                 return self.fail(request, flow, self.member_unknown_text())

@@ -26,7 +26,7 @@ from coolsms_oauth_django.http import create_session
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.refresh import refresh_account, refresh_budget
 from coolsms_oauth_django.sandbox import Sandbox
-from coolsms_oauth_django.session import CoolSMSSession
+from coolsms_oauth_django.session import CoolSMSSession, fetch_profile
 
 from .helpers.accounts import (
     REDIRECT_URI,
@@ -149,7 +149,7 @@ def profile(case: Case, fault: str) -> Callable[[], Any]:
 
     def call() -> Any:
         with create_session() as http:
-            return oauth.fetch_profile(app_settings(), http, case.access_token)
+            return fetch_profile(app_settings(), http, case.access_token)
 
     return call
 
@@ -433,7 +433,7 @@ def test_h02_a_code_exchange_ends_at_the_deadline_with_a_timeout_error(drip: Loc
 def test_h02_a_profile_read_ends_at_the_deadline(drip: LocalServer) -> None:
     def profile() -> Any:
         with create_session() as http:
-            return oauth.fetch_profile(app_settings(), http, "access-1")
+            return fetch_profile(app_settings(), http, "access-1")
 
     error, elapsed = timed(profile)
     assert isinstance(error, CoolSMSAPIError) and error.error_code == "Timeout", error
@@ -560,7 +560,7 @@ def test_h03_deeply_nested_json_is_an_api_error_not_a_recursion_error(
 def test_h03_a_deeply_nested_profile_is_an_api_error() -> None:
     responses.get(PROFILE_URL, body="{" + '"a":[' * 50000)
     with create_session() as http, pytest.raises(CoolSMSAPIError) as info:
-        oauth.fetch_profile(app_settings(), http, "access-1")
+        fetch_profile(app_settings(), http, "access-1")
     assert info.value.error_code == "InvalidResponse"
 
 

@@ -23,6 +23,7 @@ from coolsms_oauth_django.exceptions import (
     TokenError,
     TokenRefreshError,
 )
+from coolsms_oauth_django.session import fetch_profile
 
 from .helpers.coolsms import (
     ACCESS_TOKEN,
@@ -353,7 +354,7 @@ def test_token_set_repr_shows_no_token() -> None:
 def test_sc23_profile_is_fetched_with_the_token_only_in_the_authorization_header() -> None:
     responses.get(PROFILE_URL, json={"memberId": "M1"})
     with http.create_session() as session:
-        assert oauth.fetch_profile(app_settings(), session, ACCESS_TOKEN) == {"memberId": "M1"}
+        assert fetch_profile(app_settings(), session, ACCESS_TOKEN) == {"memberId": "M1"}
     request = responses.calls[0].request
     assert request.headers["Authorization"] == f"Bearer {ACCESS_TOKEN}"
     assert ACCESS_TOKEN not in request.url
@@ -374,7 +375,7 @@ def test_sc23_profile_is_fetched_with_the_token_only_in_the_authorization_header
 def test_profile_errors_become_api_errors(status: int, body: str, code: str) -> None:
     responses.get(PROFILE_URL, status=status, body=body)
     with http.create_session() as session, pytest.raises(CoolSMSAPIError) as info:
-        oauth.fetch_profile(app_settings(), session, ACCESS_TOKEN)
+        fetch_profile(app_settings(), session, ACCESS_TOKEN)
     assert info.value.error_code == code
 
 
@@ -382,5 +383,5 @@ def test_profile_errors_become_api_errors(status: int, body: str, code: str) -> 
 def test_profile_network_error_becomes_an_api_error() -> None:
     responses.get(PROFILE_URL, body=requests.Timeout("slow"))
     with http.create_session() as session, pytest.raises(CoolSMSAPIError) as info:
-        oauth.fetch_profile(app_settings(), session, ACCESS_TOKEN)
+        fetch_profile(app_settings(), session, ACCESS_TOKEN)
     assert info.value.error_code == "Timeout"

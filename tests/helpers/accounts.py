@@ -17,6 +17,7 @@ from coolsms_oauth_django import accounts, clock, oauth
 from coolsms_oauth_django.conf import app_settings
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.session import fetch_profile
 from coolsms_oauth_django.testing import oauth_settings_for
 
 from ..settings import COOLSMS_OAUTH
@@ -54,7 +55,7 @@ def connect(user: AbstractBaseUser, sandbox: Sandbox) -> CoolSMSAccount:
     """Connect ``user`` to the sandbox's default member and return the saved account."""
     tokens = sandbox_tokens(sandbox)
     with requests.Session() as http:
-        profile = oauth.fetch_profile(app_settings(), http, tokens.access_token)
+        profile = fetch_profile(app_settings(), http, tokens.access_token)
     return accounts.save_connection(user, tokens, profile=profile)
 
 
