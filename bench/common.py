@@ -165,10 +165,10 @@ def connect(user: Any) -> Any:
     import requests
 
     from coolsms_oauth_django import accounts, clock, oauth
-    from coolsms_oauth_django.conf import app_settings
+    from coolsms_oauth_django.conf import app_settings, oauth_config
     from coolsms_oauth_django.session import fetch_profile
 
-    config = app_settings()
+    config = oauth_config()
     with requests.Session() as http:
         url = oauth.authorize_url(config, redirect_uri=REDIRECT_URI, state="b" * 32)
         with http.get(url, allow_redirects=False, timeout=10) as answer:
@@ -177,7 +177,7 @@ def connect(user: Any) -> Any:
         tokens = oauth.exchange_code(
             config, http, code=code, redirect_uri=REDIRECT_URI, now=clock.now()
         )
-        profile = fetch_profile(config, http, tokens.access_token)
+        profile = fetch_profile(app_settings(), http, tokens.access_token)
     return accounts.save_connection(user, tokens, profile=profile)
 
 

@@ -26,6 +26,7 @@ from django.dispatch import receiver
 from . import checks, endpoints
 from .checks import Problem
 from .exceptions import ConfigurationError
+from .oauth import ClientConfig
 
 SETTING_NAME = "COOLSMS_OAUTH"
 
@@ -556,7 +557,26 @@ def app_settings() -> AppSettings:
     return _build(raw)
 
 
+@functools.lru_cache(maxsize=1)
+def oauth_config() -> ClientConfig:
+    """Return what the protocol layer (:mod:`.oauth`) needs of the validated settings."""
+    config = app_settings()
+    return ClientConfig(
+        client_id=config.client_id,
+        client_secret=config.client_secret,
+        authorize_url=config.authorize_url,
+        token_url=config.token_url,
+        scopes=config.scopes,
+        token_request_format=config.token_request_format,
+        token_auth_method=config.token_auth_method,
+        timeout=config.timeout,
+        access_token_lifetime=config.access_token_lifetime,
+        issuer=config.issuer,
+    )
+
+
 @receiver(setting_changed)
 def _clear_cache(*, setting: str, **kwargs: Any) -> None:
     if setting in (SETTING_NAME, "DEBUG"):
         app_settings.cache_clear()
+        oauth_config.cache_clear()

@@ -1,11 +1,13 @@
 """The OAuth2 protocol with CoolSMS: authorize URL, code exchange, refresh, token parsing.
 
-Nothing here knows about views or requests' module-level functions: each call takes the
-validated :class:`~coolsms_oauth_django.conf.AppSettings` and a ``requests.Session``, so it is
-tested without a web request. Where CoolSMS's documentation is silent, RFC 6749 decides.
+Nothing here imports Django, as with Authlib's protocol code: each call takes a
+:class:`ClientConfig` (which :func:`~coolsms_oauth_django.conf.oauth_config` builds from the
+``COOLSMS_OAUTH`` setting) and a ``requests.Session``, so it is tested without a web request or
+settings, and the Django-free sandbox shares it. Where CoolSMS's documentation is silent,
+RFC 6749 decides.
 
 The functions that send a code, a token or the client secret let their errors out detached
-(:func:`~coolsms_oauth_django.exceptions.detach_errors`): an error report never reaches the
+(:func:`~coolsms_oauth_django.errors.detach_errors`): an error report never reaches the
 frames that held them.
 """
 
@@ -23,9 +25,8 @@ from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 import jwt
 import requests
 
-from .conf import AppSettings
-from .endpoints import GRANT_GONE_ERRORS, code_challenge
-from .exceptions import (
+from .endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME, GRANT_GONE_ERRORS, code_challenge
+from .errors import (
     InvalidGrant,
     TokenError,
     TokenRefreshError,
@@ -40,6 +41,28 @@ logger = logging.getLogger("coolsms_oauth_django")
 MAX_RESPONSE_BYTES = 1024 * 1024
 #: An expiry further away than this is not believed.
 MAX_LIFETIME = timedelta(days=366)
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """What the protocol needs to know of the client; its repr never shows the secret."""
+
+    client_id: str
+    client_secret: str = field(repr=False)
+    authorize_url: str
+    token_url: str
+    #: The scopes to ask for.
+    scopes: tuple[str, ...]
+    #: ``"json"`` (as CoolSMS documents) or ``"form"`` (RFC 6749).
+    token_request_format: str = "json"
+    #: ``"body"`` (client id and secret in the body) or ``"basic"`` (HTTP Basic).
+    token_auth_method: str = "body"
+    #: Seconds each call to the token endpoint may take.
+    timeout: float = 10
+    #: Lifetime assumed when neither ``expires_in`` nor the token's claims say.
+    access_token_lifetime: int = DOCUMENTED_ACCESS_TOKEN_LIFETIME
+    #: The expected ``iss`` of a callback; ``None`` derives it from ``authorize_url``.
+    issuer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +95,7 @@ def new_code_verifier() -> str:
 
 
 def authorize_url(
-    config: AppSettings, *, redirect_uri: str, state: str, code_verifier: str | None = None
+    config: ClientConfig, *, redirect_uri: str, state: str, code_verifier: str | None = None
 ) -> str:
     """Return the URL that sends the user to CoolSMS to approve this site."""
     params = [
@@ -92,7 +115,7 @@ def authorize_url(
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
 
 
-def issuer_matches(config: AppSettings, issuer: str) -> bool:
+def issuer_matches(config: ClientConfig, issuer: str) -> bool:
     """Tell whether a callback's ``iss`` names the server the user was sent to (RFC 9207).
 
     With ``ISSUER`` set, ``iss`` must equal it. Without, it must be the authorize URL's
@@ -117,7 +140,7 @@ def issuer_matches(config: AppSettings, issuer: str) -> bool:
 
 @detach_errors()
 def exchange_code(
-    config: AppSettings,
+    config: ClientConfig,
     http: requests.Session,
     *,
     code: str,
@@ -134,7 +157,7 @@ def exchange_code(
 
 @detach_errors()
 def refresh_tokens(
-    config: AppSettings,
+    config: ClientConfig,
     http: requests.Session,
     *,
     refresh_token: str,
@@ -147,7 +170,7 @@ def refresh_tokens(
 
 
 def _token_request(
-    config: AppSettings,
+    config: ClientConfig,
     http: requests.Session,
     data: dict[str, str],
     *,

@@ -29,7 +29,7 @@ from django.db import connections, router, transaction
 
 from . import accounts, clock, oauth, signals
 from .adapter import get_adapter
-from .conf import AppSettings, app_settings
+from .conf import AppSettings, app_settings, oauth_config
 from .exceptions import (
     InvalidGrant,
     NotConnected,
@@ -202,7 +202,7 @@ def _attempt(account_pk: int, reason: _Reason, config: AppSettings, http: reques
         else:
             try:
                 tokens = oauth.refresh_tokens(
-                    config,
+                    oauth_config(),
                     http,
                     refresh_token=locked.refresh_token,
                     scopes=tuple(locked.scope_list) or config.scopes,

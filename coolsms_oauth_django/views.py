@@ -20,7 +20,7 @@ from django.views.decorators.csrf import csrf_protect
 
 from . import accounts, clock, endpoints, oauth, pending_flows
 from .adapter import get_adapter
-from .conf import AppSettings, app_settings
+from .conf import AppSettings, app_settings, oauth_config
 from .exceptions import (
     AccountAlreadyLinked,
     CallbackError,
@@ -98,7 +98,7 @@ class ConnectView(LoginRequiredMixin, View):
             limit=config.max_pending_states,
         )
         url = oauth.authorize_url(
-            config, redirect_uri=redirect_uri, state=flow.state, code_verifier=verifier
+            oauth_config(), redirect_uri=redirect_uri, state=flow.state, code_verifier=verifier
         )
         return HttpResponseRedirect(url)
 
@@ -194,7 +194,7 @@ class CallbackView(View):
             raise StateMismatch("The callback belongs to a flow another user started.")
         # RFC 9207: an answer from another authorization server is refused, a denial too.
         issuer = params.get("iss")
-        if issuer is not None and not oauth.issuer_matches(config, issuer):
+        if issuer is not None and not oauth.issuer_matches(oauth_config(), issuer):
             raise CallbackError("The callback's iss parameter names another issuer.")
         error = params.get("error") or params.get("errorCode")
         if error:
@@ -218,7 +218,7 @@ class CallbackView(View):
         with http:
             try:
                 tokens = oauth.exchange_code(
-                    config,
+                    oauth_config(),
                     http,
                     code=code,
                     redirect_uri=flow.redirect_uri,

@@ -11,7 +11,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
 from coolsms_oauth_django import oauth
-from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.conf import oauth_config
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import stored_tokens
@@ -135,7 +135,7 @@ def test_h08_without_issuer_only_the_authorize_urls_server_is_accepted(
 
 def test_h08_a_set_issuer_is_the_only_one_accepted(settings: Any) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ISSUER": "https://issuer.example/"}
-    config = app_settings()
+    config = oauth_config()
     assert oauth.issuer_matches(config, "https://issuer.example")
     assert oauth.issuer_matches(config, "https://issuer.example/")
     assert not oauth.issuer_matches(config, "https://api.coolsms.co.kr")

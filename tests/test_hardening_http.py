@@ -20,7 +20,7 @@ from django.test import override_settings
 from django.views.debug import ExceptionReporter
 
 from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
-from coolsms_oauth_django.conf import app_settings, collect_problems, raw_settings
+from coolsms_oauth_django.conf import app_settings, collect_problems, oauth_config, raw_settings
 from coolsms_oauth_django.exceptions import CoolSMSAPIError, ReconnectRequired, TokenRefreshError
 from coolsms_oauth_django.http import create_session
 from coolsms_oauth_django.models import CoolSMSAccount
@@ -127,7 +127,7 @@ class Case:
 
 
 def exchange(case: Case, fault: str) -> Callable[[], Any]:
-    url = oauth.authorize_url(app_settings(), redirect_uri=REDIRECT_URI, state="s" * 32)
+    url = oauth.authorize_url(oauth_config(), redirect_uri=REDIRECT_URI, state="s" * 32)
     with requests.get(url, allow_redirects=False, timeout=5) as answer:
         case.code = code_of(answer.headers["Location"])
     case.secrets.append(case.code)
@@ -136,7 +136,7 @@ def exchange(case: Case, fault: str) -> Callable[[], Any]:
     def call() -> Any:
         with create_session() as http:
             return oauth.exchange_code(
-                app_settings(), http, code=case.code, redirect_uri=REDIRECT_URI, now=clock.now()
+                oauth_config(), http, code=case.code, redirect_uri=REDIRECT_URI, now=clock.now()
             )
 
     return call
@@ -421,7 +421,7 @@ def test_h02_a_code_exchange_ends_at_the_deadline_with_a_timeout_error(drip: Loc
     def exchange() -> Any:
         with create_session() as http:
             return oauth.exchange_code(
-                app_settings(), http, code="code-1", redirect_uri=REDIRECT_URI, now=clock.now()
+                oauth_config(), http, code="code-1", redirect_uri=REDIRECT_URI, now=clock.now()
             )
 
     error, elapsed = timed(exchange)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import subprocess
+import sys
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -15,7 +17,7 @@ import responses
 from django.core.exceptions import ImproperlyConfigured
 
 from coolsms_oauth_django import http, oauth
-from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.conf import app_settings, oauth_config
 from coolsms_oauth_django.exceptions import (
     ConfigurationError,
     CoolSMSAPIError,
@@ -42,7 +44,7 @@ KEY = "signing-key-of-32-bytes-or-more-here"
 def exchange(**kwargs: Any) -> oauth.TokenSet:
     with http.create_session() as session:
         return oauth.exchange_code(
-            app_settings(),
+            oauth_config(),
             session,
             code=kwargs.pop("code", "code-1"),
             redirect_uri="https://testserver/coolsms/callback/",
@@ -105,7 +107,7 @@ def test_refresh_sends_the_refresh_token_grant() -> None:
     responses.post(TOKEN_URL, json={"access_token": ACCESS_TOKEN, "token_type": "bearer"})
     with http.create_session() as session:
         tokens = oauth.refresh_tokens(
-            app_settings(), session, refresh_token=REFRESH_TOKEN, scopes=("a:b",), now=NOW
+            oauth_config(), session, refresh_token=REFRESH_TOKEN, scopes=("a:b",), now=NOW
         )
     body = json.loads(responses.calls[0].request.body)
     assert body["grant_type"] == "refresh_token"
@@ -263,7 +265,7 @@ def test_sc20_client_secret_never_appears_in_urls_logs_or_errors(
     responses.post(TOKEN_URL, status=400, json={"errorCode": "InvalidClient"})
     with pytest.raises(TokenError) as info:
         exchange()
-    url = oauth.authorize_url(app_settings(), redirect_uri="https://x/cb", state="s")
+    url = oauth.authorize_url(oauth_config(), redirect_uri="https://x/cb", state="s")
     assert SECRET not in url
     assert SECRET not in responses.calls[0].request.url
     assert SECRET not in str(info.value) and SECRET not in repr(info.value)
@@ -385,3 +387,29 @@ def test_profile_network_error_becomes_an_api_error() -> None:
     with http.create_session() as session, pytest.raises(CoolSMSAPIError) as info:
         fetch_profile(app_settings(), session, ACCESS_TOKEN)
     assert info.value.error_code == "Timeout"
+
+
+def test_importing_the_protocol_module_loads_no_django() -> None:
+    # A fresh interpreter: this one has Django loaded already.
+    script = (
+        "import sys, coolsms_oauth_django.oauth\n"
+        "print(sorted(m for m in sys.modules if m == 'django' or m.startswith('django.')))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
+def test_the_protocol_works_from_a_plain_config_without_settings() -> None:
+    config = oauth.ClientConfig(
+        client_id="plain-client",
+        client_secret=SECRET,
+        authorize_url="https://id.example/authorize?tenant=a",
+        token_url="https://id.example/token",
+        scopes=("users:read",),
+    )
+    url = oauth.authorize_url(config, redirect_uri="https://x/cb", state="s")
+    assert url.startswith("https://id.example/authorize?tenant=a&client_id=plain-client&")
+    assert SECRET not in repr(config)
+    assert oauth.issuer_matches(config, "https://id.example")

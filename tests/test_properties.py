@@ -28,7 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coolsms_oauth_django import clock, oauth, pending_flows, refresh
-from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.conf import oauth_config
 from coolsms_oauth_django.exceptions import ReconnectRequired, TokenError
 from coolsms_oauth_django.models import CoolSMSAccount
 
@@ -351,7 +351,7 @@ def test_sc19_any_token_answer_to_the_code_exchange_gives_tokens_or_a_token_erro
     with requests.Session() as http:
         try:
             tokens = oauth.exchange_code(
-                app_settings(),
+                oauth_config(),
                 http,
                 code="code-from-callback",
                 redirect_uri="https://testserver/coolsms/callback/",

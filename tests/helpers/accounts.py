@@ -14,7 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 
 from coolsms_oauth_django import accounts, clock, oauth
-from coolsms_oauth_django.conf import app_settings
+from coolsms_oauth_django.conf import app_settings, oauth_config
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import fetch_profile
@@ -40,7 +40,7 @@ def make_user(username: str = "alice") -> AbstractBaseUser:
 
 def sandbox_tokens(sandbox: Sandbox) -> oauth.TokenSet:
     """Run the authorize and token steps against the sandbox; return the tokens it issued."""
-    config = app_settings()
+    config = oauth_config()
     with requests.Session() as http:
         url = oauth.authorize_url(config, redirect_uri=REDIRECT_URI, state="s" * 32)
         with http.get(url, allow_redirects=False, timeout=5) as answer:
