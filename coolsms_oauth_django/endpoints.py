@@ -5,8 +5,6 @@ This module imports nothing from Django, so the sandbox provider shares it.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 from typing import NamedTuple
 
 #: The same paths are also served by https://api.solapi.com and (older) rest.coolsms.co.kr.
@@ -61,12 +59,6 @@ GRANT_GONE_ERRORS = frozenset({"InvalidGrant", "InvalidRefreshToken", "invalid_g
 
 #: Access token lifetime CoolSMS documents ("expires after 24 hours").
 DOCUMENTED_ACCESS_TOKEN_LIFETIME = 24 * 60 * 60
-
-
-def code_challenge(verifier: str) -> str:
-    """Return the PKCE S256 code challenge of ``verifier`` (RFC 7636 section 4.2)."""
-    digest = hashlib.sha256(verifier.encode("ascii")).digest()
-    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 # The messaging API (scopes in brackets).

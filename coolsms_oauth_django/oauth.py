@@ -13,8 +13,12 @@ frames that held them.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 import logging
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,7 +29,7 @@ from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 import jwt
 import requests
 
-from .endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME, GRANT_GONE_ERRORS, code_challenge
+from .endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME, GRANT_GONE_ERRORS
 from .errors import (
     InvalidGrant,
     TokenError,
@@ -83,12 +87,33 @@ class TokenSet:
         return value if isinstance(value, str) and value else None
 
 
-# --- PKCE (RFC 7636) ---------------------------------------------------------------------
+# --- PKCE (RFC 7636), for the client and the sandbox ---------------------------------------
+
+#: A code verifier: 43 to 128 unreserved characters (section 4.1).
+CODE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+#: An S256 code challenge: a SHA-256 digest in base64url without padding, 43 characters.
+S256_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def new_code_verifier() -> str:
     """Return a PKCE code verifier: 43 characters from 32 random bytes."""
     return secrets.token_urlsafe(32)
+
+
+def code_challenge(verifier: str) -> str:
+    """Return the S256 code challenge of ``verifier`` (section 4.2)."""
+    digest = hashlib.sha256(verifier.encode("ascii")).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
+
+
+def verifier_matches(verifier: str, challenge: str) -> bool:
+    """Tell whether ``verifier`` is well formed and its S256 challenge is ``challenge``.
+
+    The server's side of PKCE (section 4.6), compared in constant time.
+    """
+    return CODE_VERIFIER.fullmatch(verifier) is not None and hmac.compare_digest(
+        code_challenge(verifier).encode("ascii"), challenge.encode("utf-8")
+    )
 
 
 # --- Authorize ---------------------------------------------------------------------------

@@ -413,3 +413,15 @@ def test_the_protocol_works_from_a_plain_config_without_settings() -> None:
     assert url.startswith("https://id.example/authorize?tenant=a&client_id=plain-client&")
     assert SECRET not in repr(config)
     assert oauth.issuer_matches(config, "https://id.example")
+
+
+def test_the_sandbox_checks_a_verifier_with_the_clients_own_s256() -> None:
+    verifier = oauth.new_code_verifier()
+    challenge = oauth.code_challenge(verifier)
+    assert oauth.S256_CHALLENGE.fullmatch(challenge)
+    assert oauth.verifier_matches(verifier, challenge)
+    assert not oauth.verifier_matches(oauth.new_code_verifier(), challenge)
+    assert not oauth.verifier_matches("short", oauth.code_challenge("short"))
+    # RFC 7636 appendix B.
+    example = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+    assert oauth.code_challenge(example) == "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from ..endpoints import AUTHORIZE_PATH
+from ..oauth import S256_CHALLENGE
 from .config import SandboxConfig, redirect_uri_problem
 from .errors import SandboxError, validation_error
 from .memory import SandboxState
@@ -36,8 +36,6 @@ AUTHORIZE_PARAMS = (
     "code_challenge_method",
 )
 SESSION_COOKIE = "coolsms_sandbox_session"
-
-_CHALLENGE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ def _code_challenge(params: dict[str, str]) -> str | None:
         return None
     if method != "S256":
         raise validation_error("code_challenge_method must be S256")
-    if not _CHALLENGE.fullmatch(challenge):
+    if not S256_CHALLENGE.fullmatch(challenge):
         raise validation_error("code_challenge must be 43 base64url characters")
     return challenge
 

@@ -7,7 +7,6 @@ clients call at once.
 from __future__ import annotations
 
 import hmac
-import re
 import secrets
 import threading
 from collections import deque
@@ -15,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..endpoints import code_challenge as s256
+from ..oauth import verifier_matches
 from .config import SandboxConfig
 from .errors import SandboxError, invalid_grant, unauthorized
 from .faults import Fault, FaultPlan
@@ -32,8 +31,6 @@ NONCE_TTL = 600
 MAX_REQUESTS_KEPT = 10_000
 #: The grant types counted by :meth:`SandboxState.token_calls`.
 GRANT_TYPES = ("authorization_code", "refresh_token")
-
-_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
 
 
 @dataclass
@@ -240,7 +237,7 @@ class SandboxState:
             return
         if verifier is None:
             raise invalid_grant("code_verifier is required for this authorization code")
-        if not _VERIFIER.fullmatch(verifier) or not same_secret(s256(verifier), challenge):
+        if not verifier_matches(verifier, challenge):
             raise invalid_grant("code_verifier does not match the code_challenge")
 
     # -- refresh ---------------------------------------------------------------------------

@@ -10,8 +10,9 @@ import jwt
 import pytest
 import requests
 
+from coolsms_oauth_django.oauth import code_challenge as s256
 from coolsms_oauth_django.sandbox import Sandbox
-from coolsms_oauth_django.sandbox.memory import CODE_TTL, s256
+from coolsms_oauth_django.sandbox.memory import CODE_TTL
 
 from .helpers import (
     REDIRECT_URI,
