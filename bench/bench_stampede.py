@@ -10,10 +10,7 @@ rotated-away refresh token comes back.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -30,61 +27,6 @@ QUICK_SIZES = [(1, 1), (2, 2)]
 POOL_SIZE = 16
 
 
-class Workers:
-    """Django worker processes on the benchmark's database."""
-
-    def __init__(self, sandbox: SandboxProcess, processes: int, pool_size: int) -> None:
-        from django.db import connection
-
-        context = multiprocessing.get_context("spawn")
-        self.pipes: list[Any] = []
-        self.processes: list[Any] = []
-        for _ in range(processes):
-            ours, theirs = context.Pipe()
-            process = context.Process(
-                target=stampede_worker.serve,
-                args=(
-                    theirs,
-                    os.environ["DJANGO_SETTINGS_MODULE"],
-                    connection.settings_dict["NAME"],
-                    common.coolsms_settings(sandbox),
-                    pool_size,
-                ),
-                daemon=True,
-            )
-            process.start()
-            theirs.close()
-            self.pipes.append(ours)
-            self.processes.append(process)
-        for pipe in self.pipes:
-            if not pipe.poll(120) or pipe.recv() != "ready":
-                raise RuntimeError("a worker process did not start")
-
-    def round(self, mode: str, account_pk: int, processes: int, threads: int) -> list[Any]:
-        """Run one stampede; return every caller's ``(ok, wait, token or error)``."""
-        start_at = time.time() + 0.3 + 0.005 * processes * threads
-        pipes = self.pipes[:processes]
-        for pipe in pipes:
-            pipe.send((mode, account_pk, threads, start_at))
-        results: list[Any] = []
-        for pipe in pipes:
-            if not pipe.poll(300):
-                raise RuntimeError("a worker process did not answer")
-            results += pipe.recv()
-        return results
-
-    def close(self) -> None:
-        for pipe in self.pipes:
-            pipe.send(None)
-            pipe.close()
-        for process in self.processes:
-            process.join(20)
-            if process.is_alive():
-                process.terminate()
-                process.join()
-            process.close()
-
-
 def stored_access_token(account_pk: int) -> str:
     from coolsms_oauth_django.models import CoolSMSAccount
 
@@ -96,7 +38,12 @@ def revoked_grants(sandbox: SandboxProcess) -> int:
 
 
 def one_round(
-    workers: Workers, sandbox: SandboxProcess, mode: str, user: Any, processes: int, threads: int
+    workers: stampede_worker.Workers,
+    sandbox: SandboxProcess,
+    mode: str,
+    user: Any,
+    processes: int,
+    threads: int,
 ) -> dict[str, Any]:
     """Prepare an expired token, stampede, and return what happened."""
     # Every round starts from a fresh grant: a naive round may have had its grant revoked.
@@ -157,7 +104,9 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
         common.connect(user)
         # More threads in a process than PostgreSQL can give connections: pool them.
         pool_size = POOL_SIZE if max(threads for _, threads in sizes) > POOL_SIZE else 0
-        workers = Workers(sandbox, max(processes for processes, _ in sizes), pool_size)
+        workers = stampede_worker.Workers(
+            common.coolsms_settings(sandbox), max(processes for processes, _ in sizes), pool_size
+        )
         try:
             for processes, threads in sizes:
                 done: dict[str, list[dict[str, Any]]] = {

@@ -1,12 +1,14 @@
-"""A worker process of the stampede benchmark: a Django process whose threads ask for a token.
+"""The refresh stampede's worker processes: Django processes whose threads ask for a token.
 
-Kept free of module-level Django imports so that ``multiprocessing`` can start it with
-``spawn`` before Django is configured.
+Shared by the stampede benchmark and the stampede test: :class:`Workers` starts and drives
+the processes, each of which runs :func:`serve`. Kept free of module-level Django imports so
+that ``multiprocessing`` can start it with ``spawn`` before Django is configured.
 """
 
 from __future__ import annotations
 
 import datetime
+import multiprocessing
 import os
 import threading
 import time
@@ -116,3 +118,62 @@ def serve(
             break
         connection.send(call_from_threads(*command))
     connection.close()
+
+
+class Workers:
+    """``processes`` Django worker processes on this process's database and settings module.
+
+    Each is pointed at the ``coolsms`` settings; ``pool_size`` (when not 0) pools each
+    process's database connections, for more threads than the database gives connections.
+    """
+
+    def __init__(self, coolsms: dict[str, Any], processes: int, pool_size: int = 0) -> None:
+        from django.db import connection
+
+        context = multiprocessing.get_context("spawn")
+        self.pipes: list[Any] = []
+        self.processes: list[Any] = []
+        for _ in range(processes):
+            ours, theirs = context.Pipe()
+            process = context.Process(
+                target=serve,
+                args=(
+                    theirs,
+                    os.environ["DJANGO_SETTINGS_MODULE"],
+                    connection.settings_dict["NAME"],
+                    coolsms,
+                    pool_size,
+                ),
+                daemon=True,
+            )
+            process.start()
+            theirs.close()
+            self.pipes.append(ours)
+            self.processes.append(process)
+        for pipe in self.pipes:
+            if not pipe.poll(120) or pipe.recv() != "ready":
+                raise RuntimeError("a worker process did not start")
+
+    def round(self, mode: str, account_pk: int, processes: int, threads: int) -> list[Any]:
+        """Run one stampede; return every caller's ``(ok, wait, token or error)``."""
+        start_at = time.time() + 0.3 + 0.005 * processes * threads
+        pipes = self.pipes[:processes]
+        for pipe in pipes:
+            pipe.send((mode, account_pk, threads, start_at))
+        results: list[Any] = []
+        for pipe in pipes:
+            if not pipe.poll(300):
+                raise RuntimeError("a worker process did not answer")
+            results += pipe.recv()
+        return results
+
+    def close(self) -> None:
+        for pipe in self.pipes:
+            pipe.send(None)
+            pipe.close()
+        for process in self.processes:
+            process.join(20)
+            if process.is_alive():
+                process.terminate()
+                process.join()
+            process.close()

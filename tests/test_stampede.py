@@ -7,18 +7,16 @@ usable one at the same moment: exactly one token-endpoint call, everybody gets t
 
 from __future__ import annotations
 
-import multiprocessing
-import threading
 import time
 from typing import Any
 
 import pytest
-from django.db import connection
 
+from bench import stampede_worker
+from bench.stampede_worker import SINGLE_FLIGHT
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from . import stampede_worker
 from .helpers.accounts import connect, expire, make_user, sandbox_settings, stored_tokens
 
 PROCESSES = 4
@@ -33,61 +31,22 @@ def check_round(sandbox: Sandbox, account: CoolSMSAccount, tokens: list[str], ca
     assert not any(grant["revoked"] for grant in sandbox.live_grants()), "no grant revoked"
 
 
-class Workers:
-    """``PROCESSES`` Django processes on the test database, each running ``THREADS`` callers."""
-
-    def __init__(self, sandbox: Sandbox, database: str) -> None:
-        context = multiprocessing.get_context("spawn")
-        self.barrier = context.Barrier(PROCESSES * THREADS)
-        self.pipes: list[Any] = []
-        self.processes: list[Any] = []
-        db_name = connection.settings_dict["NAME"]
-        coolsms = sandbox_settings(sandbox)
-        for _ in range(PROCESSES):
-            ours, theirs = context.Pipe()
-            process = context.Process(
-                target=stampede_worker.serve,
-                args=(theirs, database, db_name, coolsms, self.barrier),
-                daemon=True,
-            )
-            process.start()
-            theirs.close()
-            self.pipes.append(ours)
-            self.processes.append(process)
-        for pipe in self.pipes:
-            assert pipe.poll(60), "a worker process did not start"
-            assert pipe.recv() == "ready"
-
-    def round(self, account_pk: int) -> list[str]:
-        for pipe in self.pipes:
-            pipe.send((account_pk, THREADS))
-        tokens: list[str] = []
-        for pipe in self.pipes:
-            assert pipe.poll(60), "a worker process did not answer"
-            status, result = pipe.recv()
-            assert status == "ok", result
-            tokens += result
-        return tokens
-
-    def close(self) -> None:
-        for pipe in self.pipes:
-            pipe.send(None)
-            pipe.close()
-        for process in self.processes:
-            process.join(10)
-            if process.is_alive():  # pragma: no cover - only when a worker hangs
-                process.terminate()
-                process.join()
+def tokens_of(results: list[Any]) -> list[str]:
+    """Return the token every caller got, failing on the first caller that got an error."""
+    for ok, _, token_or_error in results:
+        assert ok, token_or_error
+    return [token for _, _, token in results]
 
 
 def run_stampede_across_processes(sandbox: Sandbox, database: str) -> None:
     account = connect(make_user(), sandbox)
-    workers = Workers(sandbox, database)
+    workers = stampede_worker.Workers(sandbox_settings(sandbox), PROCESSES)
     started = time.monotonic()
     try:
         for number in range(1, ROUNDS + 1):
             expire(account)
-            tokens = workers.round(account.pk)
+            results = workers.round(SINGLE_FLIGHT, account.pk, PROCESSES, THREADS)
+            tokens = tokens_of(results)
             assert len(tokens) == PROCESSES * THREADS
             check_round(sandbox, account, tokens, calls=number)
     finally:
@@ -113,8 +72,9 @@ def test_sc27_one_refresh_across_threads_in_one_process(sandbox_configured: Sand
     account = connect(make_user(), sandbox_configured)
     for number in range(1, ROUNDS + 1):
         expire(account)
-        barrier = threading.Barrier(THREADS)
-        tokens = stampede_worker.call_from_threads(account.pk, THREADS, barrier)
+        start_at = time.time() + 0.2
+        results = stampede_worker.call_from_threads(SINGLE_FLIGHT, account.pk, THREADS, start_at)
+        tokens = tokens_of(results)
         assert len(tokens) == THREADS
         check_round(sandbox_configured, account, tokens, calls=number)
 
