@@ -54,6 +54,8 @@ def bearer_token(request: Request) -> str:
     return token
 
 
+# The two profile answers repeat the member's fields on purpose: each is written out in the
+# shape CoolSMS documents for its endpoint (/oauth2/v1/userprofile, /users/v1/member).
 def _profile(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
     return {
         "memberId": user.member_id,

@@ -151,6 +151,8 @@ class Sandbox:
         """Revoke every grant of ``member_id`` (all members when None); return how many."""
         return self._state.revoke(member_id)
 
+    # The keywords repeat faults.make_fault's on purpose: spelled out, the public method's
+    # signature documents them (help(), editors) and mypy checks each call.
     def inject_fault(
         self,
         path: str,

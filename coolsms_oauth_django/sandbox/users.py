@@ -31,6 +31,7 @@ class SandboxUser:
 
 def default_users() -> list[SandboxUser]:
     """Return fresh copies of the users every sandbox knows unless told otherwise."""
+    # Two records written out in full, alike by design: each reads as the member it is.
     return [
         SandboxUser(
             member_id="MEM0SANDBOX0001",
