@@ -39,6 +39,8 @@ TEST_REQUIREMENTS = [
     "authlib>=1.3",
     "requests-oauthlib>=2",
     "pyinstrument>=4.6",
+    # tests/test_tasks.py runs two Celery workers in the PostgreSQL sessions.
+    "celery[redis]>=5.3",
 ]
 
 

@@ -28,6 +28,8 @@ from .http import create_session
 
 logger = logging.getLogger("coolsms_oauth_django")
 
+#: Seconds ahead of expiry a connection is due for the command and the tasks.
+DEFAULT_WINDOW = 3600
 #: The reason counted for a connection no configured encryption key opens.
 UNREADABLE = "no configured key opens its tokens"
 #: How often, at most, ``on_progress`` is called while refreshes run.

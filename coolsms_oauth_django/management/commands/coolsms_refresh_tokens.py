@@ -9,10 +9,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connections, router
 
 from coolsms_oauth_django import accounts
-from coolsms_oauth_django.bulk_refresh import Tally, refresh_many
+from coolsms_oauth_django.bulk_refresh import DEFAULT_WINDOW, Tally, refresh_many
 from coolsms_oauth_django.models import CoolSMSAccount
 
-DEFAULT_WINDOW = 3600
 #: Worker threads: each mostly waits for the token endpoint, so a few keep it busy.
 DEFAULT_CONCURRENCY = 8
 DEFAULT_BATCH_SIZE = 500

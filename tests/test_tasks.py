@@ -1,0 +1,197 @@
+"""``coolsms_oauth_django.tasks``: one batch, the fan-out, on Celery and Django's tasks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import django
+import pytest
+from django.db import connection
+
+from coolsms_oauth_django import tasks
+from coolsms_oauth_django.models import CoolSMSAccount
+
+from .helpers.accounts import make_account, make_user, stored_tokens
+from .test_refresh_command import due_accounts, point_at, refreshed
+from .token_server import TokenServer
+
+ROOT = Path(__file__).resolve().parent.parent
+ON_CI = os.environ.get("CI") == "true"
+#: A Redis database of its own, so the test's queue meets no other keys.
+REDIS_URL = "redis://127.0.0.1:6379/11"
+
+
+def test_the_tasks_module_imports_without_celery() -> None:
+    code = (
+        "import sys; sys.modules['celery'] = None\n"
+        "import django; django.setup()\n"
+        "from coolsms_oauth_django import tasks\n"
+        "print(tasks.refresh_batch.__name__, tasks.enqueue_due.__name__)"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "tests.settings"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["refresh_batch", "enqueue_due"]
+
+
+@pytest.mark.django_db
+def test_refresh_batch_refreshes_what_is_due_and_counts_the_rest(settings: Any) -> None:
+    due = due_accounts(2)
+    later = make_account(make_user("later"), expires_in=7200)
+    gone = make_account(make_user("gone"), refresh=None, expires_in=-5)
+    with TokenServer() as server:
+        point_at(settings, server)
+        outcome = tasks.refresh_batch([*(a.pk for a in due), later.pk, gone.pk, 10**9])
+    assert outcome == {
+        "refreshed": 3,
+        "reconnect": 1,
+        "failures": {"NotConnected": 1},
+    }
+    assert all(refreshed(due)) and server.calls == 2
+    assert stored_tokens(later)[0] == "access-1"
+    assert CoolSMSAccount.objects.get(pk=gone.pk).status == CoolSMSAccount.NEEDS_RECONNECT
+
+
+@pytest.mark.django_db
+def test_the_fan_out_enqueues_the_soonest_due_in_batches_up_to_a_limit() -> None:
+    due = due_accounts(5)
+    make_account(make_user("later"), expires_in=7200)
+    enqueued: list[list[int]] = []
+    count = tasks.enqueue_due(enqueued.append, batch_size=2, limit=3)
+    assert count == 3
+    assert enqueued == [[due[0].pk, due[1].pk], [due[2].pk]]
+
+
+@pytest.mark.django_db
+def test_django_tasks_refresh_the_due_through_the_fan_out(settings: Any) -> None:
+    if django.VERSION < (6, 0):
+        reason = f"Django {django.get_version()} has no tasks framework (django.tasks is 6.0+)"
+        print(reason)
+        pytest.skip(reason)
+    assert tasks.refresh_due_task is not None
+    settings.TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+    due = due_accounts(5)
+    with TokenServer() as server:
+        point_at(settings, server)
+        result = tasks.refresh_due_task.enqueue(3600, 2)
+    assert result.return_value == 5
+    assert all(refreshed(due)) and server.calls == 5
+
+
+# --- Celery: two worker processes on the local Redis ------------------------------------------
+
+
+def celery_or_skip() -> Any:
+    try:
+        import celery  # noqa: F401
+        import redis
+    except ImportError as err:
+        if ON_CI:
+            raise
+        pytest.skip(f"Celery is not installed ({err}); pip install -e '.[test]'")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as err:
+        if ON_CI:
+            raise
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {err}")
+    return redis
+
+
+class Workers:
+    """``count`` Celery worker processes (solo pool) on the queue, against the test database."""
+
+    def __init__(self, env: dict[str, str], count: int) -> None:
+        self.processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    *("-m", "celery", "-A", "tests.helpers.celery_app", "worker"),
+                    *("--pool", "solo", "-n", f"w{n}-{uuid.uuid4().hex[:8]}@%h"),
+                    *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
+                    *("-Q", env["COOLSMS_CELERY_QUEUE"]),
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for n in range(count)
+        ]
+
+    def stop(self) -> str:
+        errors = ""
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                _, errors_of_one = process.communicate(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                _, errors_of_one = process.communicate()
+            errors += errors_of_one
+        return errors
+
+
+@pytest.fixture
+def celery_env(settings: Any) -> Iterator[dict[str, str]]:
+    redis = celery_or_skip()
+    queue = f"coolsms-test-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "COOLSMS_CELERY_BROKER": REDIS_URL,
+        "COOLSMS_CELERY_QUEUE": queue,
+        "COOLSMS_CELERY_DATABASE": connection.settings_dict["NAME"],
+    }
+    os.environ.update(COOLSMS_CELERY_BROKER=REDIS_URL, COOLSMS_CELERY_QUEUE=queue)
+    try:
+        yield env
+    finally:
+        os.environ.pop("COOLSMS_CELERY_BROKER")
+        os.environ.pop("COOLSMS_CELERY_QUEUE")
+        redis.Redis.from_url(REDIS_URL).delete(queue)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_celery_workers_refresh_every_due_account_once(
+    settings: Any, celery_env: dict[str, str]
+) -> None:
+    from .helpers import celery_app
+
+    made = due_accounts(60)
+    with TokenServer(delay=0.01) as server:
+        point_at(settings, server)
+        celery_env["COOLSMS_CELERY_OAUTH"] = json.dumps(settings.COOLSMS_OAUTH)
+        workers = Workers(celery_env, 2)
+        try:
+            replies: list[Any] = []
+            for _ in range(60):
+                replies = celery_app.app.control.ping(timeout=1)
+                if len(replies) == 2:
+                    break
+            assert len(replies) == 2, "both workers answer"
+            # Two fan-outs at once, as when a run starts before the last one ended.
+            celery_app.refresh_due.delay(3600, 7)
+            celery_app.refresh_due.delay(3600, 7)
+            deadline = time.monotonic() + 120
+            while not all(refreshed(made)) and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(1)  # any late second refresh would land now
+        finally:
+            errors = workers.stop()
+    assert all(refreshed(made)), f"none missed; the workers said: {errors[-2000:]}"
+    assert server.calls == len(made), "none refreshed twice"
+    served = [stored_tokens(account)[0] for account in made]
+    assert len(set(served)) == len(made)
