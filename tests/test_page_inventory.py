@@ -1,10 +1,11 @@
 """Every form and link a page of the app or the example shows has a browser test that presses it.
 
 The inventory is read from the templates (the app's, under ``coolsms_oauth_django/templates``,
-and the example's, under ``example_project/**/templates``) and from the admin actions of the
-app's model. A form is known by its ``id``, else by the ``id`` of its one submit button (a form
-with several submit buttons by each button's ``id``); a link by its ``id`` (by its
-``data-press`` when a list repeats it); an admin action as ``admin-action:NAME``.
+and the example's, under ``example_project/**/templates``), from the admin actions of the
+app's model and from the sandbox's pages as it serves them. A form is known by its ``id``,
+else by the ``id`` of its one submit button (a form with several submit buttons by each
+button's ``id``); a link by its ``id`` (by its ``data-press`` when a list repeats it); an
+admin action as ``admin-action:NAME``.
 
 A browser test (any ``tests/browser/test_*.py``) names what it presses with
 ``@pytest.mark.presses("id", ...)`` (literal strings). While it runs, its pages record what the
@@ -23,12 +24,17 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+import requests
 from django.contrib import admin
 from django.contrib.auth.models import User
 from django.test import RequestFactory
 
 from coolsms_oauth_django.admin import CoolSMSAccountAdmin
+from coolsms_oauth_django.endpoints import AUTHORIZE_PATH
 from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.sandbox import Sandbox, default_users
+
+from .sandbox.helpers import authorize_params, read_form
 
 ROOT = Path(__file__).resolve().parents[1]
 BROWSER_TESTS = ROOT / "tests" / "browser"
@@ -97,12 +103,17 @@ class _Finder(HTMLParser):
             self.form = None
 
 
-def pressables_of(path: Path, base: Path) -> list[Pressable]:
-    """Return the forms and links of the template at ``path``."""
-    finder = _Finder(str(path.relative_to(base)))
-    finder.feed(html_of(path.read_text(encoding="utf-8")))
+def pressables_in(html: str, name: str) -> list[Pressable]:
+    """Return the forms and links of the markup ``html``, placed as ``name``."""
+    finder = _Finder(name)
+    finder.feed(html)
     finder.close()
     return finder.found
+
+
+def pressables_of(path: Path, base: Path) -> list[Pressable]:
+    """Return the forms and links of the template at ``path``."""
+    return pressables_in(html_of(path.read_text(encoding="utf-8")), str(path.relative_to(base)))
 
 
 def template_inventory() -> list[Pressable]:
@@ -123,6 +134,25 @@ def admin_inventory() -> list[Pressable]:
         Pressable("admin action", f"admin-action:{name}", "coolsms_oauth_django/admin.py")
         for name in model_admin.get_actions(request)
     ]
+
+
+def sandbox_inventory() -> list[Pressable]:
+    """Return the forms and links of the sandbox's pages (index, login, consent) as served."""
+    user = default_users()[0]
+    with Sandbox() as sandbox, requests.Session() as http:
+        index = http.get(sandbox.base_url + "/", timeout=10).text
+        login = http.get(
+            sandbox.base_url + AUTHORIZE_PATH, params=authorize_params(sandbox), timeout=10
+        ).text
+        action, fields = read_form(login, "login-form")
+        consent = http.post(
+            sandbox.base_url + action,
+            data={**fields, "login": user.login, "password": user.password},
+            timeout=10,
+        ).text
+    assert "consent-form" in consent
+    pages = {"index": index, "login": login, "consent": consent}
+    return [p for name, html in pages.items() for p in pressables_in(html, f"sandbox {name} page")]
 
 
 def _is_presses_mark(node: ast.expr) -> bool:
@@ -153,7 +183,7 @@ def declared_presses() -> dict[str, list[str]]:
 
 @pytest.fixture(scope="module")
 def inventory() -> list[Pressable]:
-    return template_inventory() + admin_inventory()
+    return template_inventory() + admin_inventory() + sandbox_inventory()
 
 
 def test_the_inventory_reads_the_forms_and_links_of_the_templates(
@@ -163,6 +193,7 @@ def test_the_inventory_reads_the_forms_and_links_of_the_templates(
     # One of each: a form known by its id, one by its button, a link, an admin action.
     assert {"language-switcher", "coolsms-continue", "coolsms-connect-link"} <= keys
     assert "admin-action:refresh_selected" in keys
+    assert {"approve", "deny", "switch-form"} <= keys  # the sandbox's consent page
     assert not any(pressable.where.startswith("tests/") for pressable in inventory)
 
 

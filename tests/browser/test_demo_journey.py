@@ -43,7 +43,9 @@ SMS_RESULT_FIELDS = (
 )
 
 
-@pytest.mark.presses("login-form", "coolsms-connect", "send-form", "coolsms-disconnect")
+@pytest.mark.presses(
+    "site-login-form", "coolsms-connect", "login-form", "approve", "send-form", "coolsms-disconnect"
+)
 def test_connect_send_and_disconnect(demo: Demo, new_page: PageFactory) -> None:
     page = new_page()
     log_in(page, demo)
@@ -124,7 +126,7 @@ def test_connect_send_and_disconnect(demo: Demo, new_page: PageFactory) -> None:
     assert demo.stored_connections() == []
 
 
-@pytest.mark.presses("coolsms-connect")
+@pytest.mark.presses("coolsms-connect", "deny")
 def test_deny_comes_back_with_a_friendly_message_and_stores_nothing(
     demo: Demo, new_page: PageFactory
 ) -> None:

@@ -57,6 +57,7 @@ def test_send_page_prefills_the_from_number(demo: Demo, new_page: PageFactory) -
     assert page.locator("#id_sender").input_value() == SANDBOX_PHONE
 
 
+@pytest.mark.presses("switch-form")
 def test_another_sandbox_account_connects_that_member(demo: Demo, new_page: PageFactory) -> None:
     page = new_page()
     log_in_not_connected(page, demo)
@@ -124,7 +125,7 @@ def test_back_to_coolsms_and_approving_again_says_the_account_is_connected(
     assert demo.stored_connections() == [("demo", SANDBOX_MEMBER_ID, "active")]
 
 
-@pytest.mark.presses("login-form", "admin-link", "brand", "logout")
+@pytest.mark.presses("site-login-form", "admin-link", "brand", "logout")
 def test_header_links_and_logging_out(demo: Demo, new_page: PageFactory) -> None:
     page = new_page()
     log_in(page, demo, SITE_ADMIN)
@@ -139,6 +140,6 @@ def test_header_links_and_logging_out(demo: Demo, new_page: PageFactory) -> None
 
     page.click("#logout")
     page.wait_for_url(demo.site_url + "accounts/login/")
-    assert page.locator("#login-form").is_visible()
+    assert page.locator("#site-login-form").is_visible()
     page.goto(demo.site_url)  # signed out: the dashboard asks to log in
     assert page.url.startswith(demo.site_url + "accounts/login/?next=")
