@@ -47,7 +47,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def sandbox() -> Iterator[Sandbox]:
+def rotating_sandbox() -> Iterator[Sandbox]:
     """Yield a running auto-approving sandbox that rotates refresh tokens."""
     from coolsms_oauth_django.sandbox import Sandbox
 
@@ -56,14 +56,14 @@ def sandbox() -> Iterator[Sandbox]:
 
 
 @pytest.fixture
-def sandbox_configured(sandbox: Sandbox) -> Iterator[Sandbox]:
-    """Point the app at ``sandbox`` for one test."""
+def rotating_sandbox_settings(rotating_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """Point the app at ``rotating_sandbox`` for one test and return the sandbox."""
     from django.test import override_settings
 
     from .helpers.accounts import sandbox_settings
 
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox)):
-        yield sandbox
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox)):
+        yield rotating_sandbox
 
 
 @pytest.fixture

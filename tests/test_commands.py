@@ -96,12 +96,12 @@ def test_one_failure_does_not_stop_the_others(settings: Any) -> None:
     assert stored_tokens(skipped)[0] == "access-1"
 
 
-def test_refresh_tokens_against_the_sandbox(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_refresh_tokens_against_the_sandbox(rotating_sandbox_settings: Sandbox) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     expire(account)
     out, _ = run("coolsms_refresh_tokens", "--expiring-within", "120")
     assert out.strip() == "Refreshed 1, needs reconnect 0, failed 0."
-    assert sandbox_configured.token_calls()["refresh_token"] == 1
+    assert rotating_sandbox_settings.token_calls()["refresh_token"] == 1
 
 
 # --- coolsms_rotate_keys -----------------------------------------------------------------

@@ -10,13 +10,11 @@ follows (docs/reliability.md explains it).
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.test import override_settings
 
 from coolsms_oauth_django import get_coolsms_session, oauth, refresh
 from coolsms_oauth_django.exceptions import ReconnectRequired
@@ -32,15 +30,6 @@ KILLED = 17
 
 class ProcessKilled(BaseException):
     """Stands in for the end of the process: no ``except Exception`` catches it."""
-
-
-@pytest.fixture
-def coolsms_sandbox() -> Iterator[Sandbox]:
-    """A sandbox that, like CoolSMS, never rotates refresh tokens."""
-    with Sandbox(auto_approve=True) as running:
-        coolsms = sandbox_settings(running)
-        with override_settings(COOLSMS_OAUTH=coolsms):
-            yield running
 
 
 def die_after_the_token_call(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -66,19 +55,19 @@ def assert_refreshes_again(sandbox: Sandbox, account: CoolSMSAccount) -> None:
 
 @pytest.mark.django_db(transaction=True)
 def test_sc25_a_refresh_ended_after_the_token_call_leaves_the_stored_tokens_unchanged(
-    coolsms_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+    coolsms_sandbox_settings: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    account = connect(make_user(), coolsms_sandbox)
+    account = connect(make_user(), coolsms_sandbox_settings)
     expire(account)
     before = stored_tokens(account)
     with monkeypatch.context() as patch:
         die_after_the_token_call(patch)
         with pytest.raises(ProcessKilled):
             refresh.refresh_account(account.pk)
-    assert coolsms_sandbox.token_calls()["refresh_token"] == 1
+    assert coolsms_sandbox_settings.token_calls()["refresh_token"] == 1
     assert stored_tokens(account) == before
     assert CoolSMSAccount.objects.get(pk=account.pk).is_active
-    assert_refreshes_again(coolsms_sandbox, account)
+    assert_refreshes_again(coolsms_sandbox_settings, account)
 
 
 def kill_a_refreshing_process(sandbox: Sandbox, account: CoolSMSAccount, database: str) -> None:
@@ -114,25 +103,25 @@ def run_killed_refresh(sandbox: Sandbox, database: str) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_sc25_a_process_killed_mid_refresh_on_postgres_leaves_a_usable_connection(
-    coolsms_sandbox: Sandbox,
+    coolsms_sandbox_settings: Sandbox,
 ) -> None:
-    run_killed_refresh(coolsms_sandbox, "postgres")
+    run_killed_refresh(coolsms_sandbox_settings, "postgres")
 
 
 @pytest.mark.slow
 @pytest.mark.mysql
 @pytest.mark.django_db(transaction=True)
 def test_sc25_a_process_killed_mid_refresh_on_mariadb_leaves_a_usable_connection(
-    coolsms_sandbox: Sandbox,
+    coolsms_sandbox_settings: Sandbox,
 ) -> None:
-    run_killed_refresh(coolsms_sandbox, "mysql")
+    run_killed_refresh(coolsms_sandbox_settings, "mysql")
 
 
 @pytest.mark.django_db(transaction=True)
 def test_with_rotating_refresh_tokens_a_refresh_lost_mid_way_needs_reconnecting(
-    sandbox_configured: Sandbox, monkeypatch: pytest.MonkeyPatch
+    rotating_sandbox_settings: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    account = connect(make_user(), sandbox_configured)
+    account = connect(make_user(), rotating_sandbox_settings)
     expire(account)
     with monkeypatch.context() as patch:
         die_after_the_token_call(patch)
@@ -143,4 +132,4 @@ def test_with_rotating_refresh_tokens_a_refresh_lost_mid_way_needs_reconnecting(
     with pytest.raises(ReconnectRequired):
         get_coolsms_session(account.user).get_balance()
     assert CoolSMSAccount.objects.get(pk=account.pk).status == CoolSMSAccount.NEEDS_RECONNECT
-    assert all(grant["revoked"] for grant in sandbox_configured.live_grants())
+    assert all(grant["revoked"] for grant in rotating_sandbox_settings.live_grants())

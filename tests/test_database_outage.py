@@ -37,7 +37,7 @@ TABLE = CoolSMSAccount._meta.db_table
 
 
 @pytest.fixture
-def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
     with sandbox_at_debug(caplog) as running:
         yield running
 
@@ -54,10 +54,10 @@ def test_callback_with_the_database_failing_answers_a_clear_503_and_stores_nothi
     outage: object,
     site: Client,
     user: AbstractBaseUser,
-    sandbox: Sandbox,
+    debug_sandbox: Sandbox,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    location = authorize(sandbox, start_flow(site))
+    location = authorize(debug_sandbox, start_flow(site))
     with outage(TABLE) as refused:  # type: ignore[operator]
         response = site.get(site_path(location))
     assert refused, "the outage was hit"
@@ -66,15 +66,15 @@ def test_callback_with_the_database_failing_answers_a_clear_503_and_stores_nothi
     assert "could not be saved" in response.content.decode()
     assert not CoolSMSAccount.objects.exists()
     assert any(record.name == "coolsms_oauth_django" for record in caplog.records)
-    assert leaked([code_of(location), sandbox.client_secret], [caplog.text]) == []
+    assert leaked([code_of(location), debug_sandbox.client_secret], [caplog.text]) == []
 
 
 def test_callback_failing_at_the_save_keeps_an_existing_connection_whole(
-    site: Client, user: AbstractBaseUser, sandbox: Sandbox
+    site: Client, user: AbstractBaseUser, debug_sandbox: Sandbox
 ) -> None:
-    account = connect(user, sandbox)
+    account = connect(user, debug_sandbox)
     before = stored_tokens(account)
-    location = authorize(sandbox, start_flow(site))
+    location = authorize(debug_sandbox, start_flow(site))
     with failing_writes(TABLE):
         assert site.get(site_path(location)).status_code == 503
     assert stored_tokens(account) == before
@@ -83,23 +83,23 @@ def test_callback_failing_at_the_save_keeps_an_existing_connection_whole(
 
 @pytest.mark.parametrize("outage", [failing_writes, unreachable_table], ids=["write", "all"])
 def test_after_a_database_outage_a_new_connect_flow_works(
-    outage: object, site: Client, user: AbstractBaseUser, sandbox: Sandbox
+    outage: object, site: Client, user: AbstractBaseUser, debug_sandbox: Sandbox
 ) -> None:
-    location = authorize(sandbox, start_flow(site))
+    location = authorize(debug_sandbox, start_flow(site))
     with outage(TABLE):  # type: ignore[operator]
         site.get(site_path(location))
 
-    retried = authorize(sandbox, start_flow(site))
+    retried = authorize(debug_sandbox, start_flow(site))
     response = site.get(site_path(retried))
 
     assert response.status_code == 302
-    assert CoolSMSAccount.objects.get(user=user).member_id == sandbox.default_user.member_id
+    assert CoolSMSAccount.objects.get(user=user).member_id == debug_sandbox.default_user.member_id
 
 
 def test_refresh_failing_at_the_save_raises_a_database_error_and_keeps_the_tokens(
-    user: AbstractBaseUser, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+    user: AbstractBaseUser, debug_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    account = connect(user, sandbox)
+    account = connect(user, debug_sandbox)
     expire(account)
     before = stored_tokens(account)
 
@@ -107,15 +107,15 @@ def test_refresh_failing_at_the_save_raises_a_database_error_and_keeps_the_token
         refresh.refresh_account(account.pk)
 
     assert "UPDATE" in refused
-    assert sandbox.token_calls()["refresh_token"] == 1
+    assert debug_sandbox.token_calls()["refresh_token"] == 1
     assert stored_tokens(account) == before
-    assert leaked([*before, sandbox.client_secret], [caplog.text, str(caught.value)]) == []
+    assert leaked([*before, debug_sandbox.client_secret], [caplog.text, str(caught.value)]) == []
 
 
 def test_after_a_refresh_lost_to_the_database_the_next_call_refreshes_again(
-    user: AbstractBaseUser, sandbox: Sandbox
+    user: AbstractBaseUser, debug_sandbox: Sandbox
 ) -> None:
-    account = connect(user, sandbox)
+    account = connect(user, debug_sandbox)
     expire(account)
     before = stored_tokens(account)
     with failing_writes(TABLE), pytest.raises(DatabaseError):
@@ -123,20 +123,20 @@ def test_after_a_refresh_lost_to_the_database_the_next_call_refreshes_again(
 
     balance = get_coolsms_session(user).get_balance()
 
-    assert balance["balance"] == sandbox.default_user.balance
-    assert sandbox.token_calls()["refresh_token"] == 2
+    assert balance["balance"] == debug_sandbox.default_user.balance
+    assert debug_sandbox.token_calls()["refresh_token"] == 2
     access, refresh_token = stored_tokens(account)
     assert access != before[0] and refresh_token == before[1]
 
 
 def test_refresh_with_the_database_unreachable_never_calls_the_token_endpoint(
-    user: AbstractBaseUser, sandbox: Sandbox
+    user: AbstractBaseUser, debug_sandbox: Sandbox
 ) -> None:
-    account = connect(user, sandbox)
+    account = connect(user, debug_sandbox)
     expire(account)
     with unreachable_table(TABLE), pytest.raises(DatabaseError):
         get_coolsms_session(user).get_balance()
     with unreachable_table(TABLE), pytest.raises(DatabaseError):
         refresh.refresh_account(account.pk)
-    assert sandbox.token_calls().get("refresh_token", 0) == 0
-    assert get_coolsms_session(user).get_balance()["balance"] == sandbox.default_user.balance
+    assert debug_sandbox.token_calls().get("refresh_token", 0) == 0
+    assert get_coolsms_session(user).get_balance()["balance"] == debug_sandbox.default_user.balance

@@ -42,7 +42,7 @@ NETWORK_FAULTS = frozenset({"timeout", "dropped-connection", "slow-answer"})
 
 
 @pytest.fixture
-def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
     """A sandbox with the app pointed at it: short TIMEOUT, one retry, DEBUG logs captured."""
     with sandbox_at_debug(caplog, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1) as running:
         yield running
@@ -63,14 +63,14 @@ def assert_nothing_secret_logged(
 def test_code_exchange_fault_redirects_with_a_message_and_stores_nothing(
     fault: str,
     reconnecting: bool,
-    sandbox: Sandbox,
+    debug_sandbox: Sandbox,
     logged_in: Client,
     user: AbstractBaseUser,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    before = stored_tokens(connect(user, sandbox)) if reconnecting else None
-    location = authorize(sandbox, start_flow(logged_in, next_url="/dashboard/"))
-    sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
+    before = stored_tokens(connect(user, debug_sandbox)) if reconnecting else None
+    location = authorize(debug_sandbox, start_flow(logged_in, next_url="/dashboard/"))
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
 
     response = logged_in.get(site_path(location))
 
@@ -89,23 +89,23 @@ def test_code_exchange_fault_redirects_with_a_message_and_stores_nothing(
     # The failure is logged, without the code or the client secret.
     assert "CoolSMS code exchange failed" in caplog.text
     assert_nothing_secret_logged(
-        caplog, [code_of(location), sandbox.client_secret, *(before or ())], page
+        caplog, [code_of(location), debug_sandbox.client_secret, *(before or ())], page
     )
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_new_flow_after_a_code_exchange_fault_connects(
-    fault: str, sandbox: Sandbox, logged_in: Client, user: AbstractBaseUser
+    fault: str, debug_sandbox: Sandbox, logged_in: Client, user: AbstractBaseUser
 ) -> None:
-    failed = authorize(sandbox, start_flow(logged_in))
-    sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
+    failed = authorize(debug_sandbox, start_flow(logged_in))
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
     logged_in.get(site_path(failed))
 
-    retried = authorize(sandbox, start_flow(logged_in))
+    retried = authorize(debug_sandbox, start_flow(logged_in))
     assert logged_in.get(site_path(retried)).status_code == 302
 
     account = CoolSMSAccount.objects.get(user=user)
-    assert account.member_id == sandbox.default_user.member_id
+    assert account.member_id == debug_sandbox.default_user.member_id
     assert account.last_error == ""
 
 
@@ -118,8 +118,8 @@ def attempts(fault: str) -> int:
 
 
 @pytest.fixture
-def expired_account(sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
-    account = connect(user, sandbox)
+def expired_account(debug_sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
+    account = connect(user, debug_sandbox)
     expire(account)
     return account
 
@@ -127,13 +127,13 @@ def expired_account(sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
 @pytest.mark.parametrize("fault", FAULTS)
 def test_refresh_fault_that_persists_raises_and_keeps_the_stored_tokens(
     fault: str,
-    sandbox: Sandbox,
+    debug_sandbox: Sandbox,
     user: AbstractBaseUser,
     expired_account: CoolSMSAccount,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     before = stored_tokens(expired_account)
-    sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
 
     with pytest.raises(TokenError) as caught:
         get_coolsms_session(user).get_balance()
@@ -142,18 +142,18 @@ def test_refresh_fault_that_persists_raises_and_keeps_the_stored_tokens(
         # Retried once (REFRESH_RETRIES=1), then a retryable error.
         assert isinstance(caught.value, TokenRefreshError)
         assert caught.value.retryable
-        assert sandbox.token_calls()["refresh_token"] == 2
+        assert debug_sandbox.token_calls()["refresh_token"] == 2
     else:
         # A 200 that is not a token response is not retried: it would not get better.
         assert not isinstance(caught.value, TokenRefreshError)
-        assert sandbox.token_calls()["refresh_token"] == 1
+        assert debug_sandbox.token_calls()["refresh_token"] == 1
     account = CoolSMSAccount.objects.get(pk=expired_account.pk)
     assert stored_tokens(account) == before
     assert account.is_active, "a passing fault never asks the user to connect again"
     assert account.last_error
     assert_nothing_secret_logged(
         caplog,
-        [*before, sandbox.client_secret],
+        [*before, debug_sandbox.client_secret],
         account.last_error,
         *exception_texts(caught.value),
     )
@@ -161,16 +161,16 @@ def test_refresh_fault_that_persists_raises_and_keeps_the_stored_tokens(
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_after_a_refresh_fault_the_next_call_refreshes_and_succeeds(
-    fault: str, sandbox: Sandbox, user: AbstractBaseUser, expired_account: CoolSMSAccount
+    fault: str, debug_sandbox: Sandbox, user: AbstractBaseUser, expired_account: CoolSMSAccount
 ) -> None:
     before = stored_tokens(expired_account)
-    sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
     with pytest.raises(TokenError):
         get_coolsms_session(user).get_balance()
 
     balance = get_coolsms_session(user).get_balance()
 
-    assert balance["balance"] == sandbox.default_user.balance
+    assert balance["balance"] == debug_sandbox.default_user.balance
     access, refresh = stored_tokens(expired_account)
     assert access != before[0]
     assert refresh == before[1], "CoolSMS does not rotate refresh tokens"
@@ -178,15 +178,15 @@ def test_after_a_refresh_fault_the_next_call_refreshes_and_succeeds(
 
 @pytest.mark.parametrize("fault", sorted(PASSING_FAULTS))
 def test_sc29_a_single_passing_refresh_fault_is_retried_and_the_call_succeeds(
-    fault: str, sandbox: Sandbox, user: AbstractBaseUser, expired_account: CoolSMSAccount
+    fault: str, debug_sandbox: Sandbox, user: AbstractBaseUser, expired_account: CoolSMSAccount
 ) -> None:
     before = stored_tokens(expired_account)
-    sandbox.inject_fault(endpoints.TOKEN_PATH, count=1, **FAULTS[fault])
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=1, **FAULTS[fault])
 
     balance = get_coolsms_session(user).get_balance()
 
-    assert balance["balance"] == sandbox.default_user.balance
-    assert sandbox.token_calls()["refresh_token"] == 2
+    assert balance["balance"] == debug_sandbox.default_user.balance
+    assert debug_sandbox.token_calls()["refresh_token"] == 2
     assert stored_tokens(expired_account)[0] != before[0]
 
 
@@ -196,13 +196,13 @@ def test_sc29_a_single_passing_refresh_fault_is_retried_and_the_call_succeeds(
 @pytest.mark.parametrize("fault", FAULTS)
 def test_api_call_fault_raises_coolsms_api_error_and_touches_no_token(
     fault: str,
-    sandbox: Sandbox,
+    debug_sandbox: Sandbox,
     user: AbstractBaseUser,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    account = connect(user, sandbox)
+    account = connect(user, debug_sandbox)
     before = stored_tokens(account)
-    sandbox.inject_fault(endpoints.BALANCE_PATH, **FAULTS[fault])
+    debug_sandbox.inject_fault(endpoints.BALANCE_PATH, **FAULTS[fault])
 
     with pytest.raises(CoolSMSAPIError) as caught:
         get_coolsms_session(user).get_balance()
@@ -217,7 +217,9 @@ def test_api_call_fault_raises_coolsms_api_error_and_touches_no_token(
         assert error.status == FAULTS[fault]["status"]
     assert stored_tokens(account) == before
     assert CoolSMSAccount.objects.get(pk=account.pk).is_active
-    assert sandbox.token_calls().get("refresh_token", 0) == 0, "no refresh for a server fault"
-    assert_nothing_secret_logged(caplog, [*before, sandbox.client_secret], *exception_texts(error))
+    assert debug_sandbox.token_calls().get("refresh_token", 0) == 0, "no refresh for a server fault"
+    assert_nothing_secret_logged(
+        caplog, [*before, debug_sandbox.client_secret], *exception_texts(error)
+    )
     # The next call goes through.
-    assert get_coolsms_session(user).get_balance()["balance"] == sandbox.default_user.balance
+    assert get_coolsms_session(user).get_balance()["balance"] == debug_sandbox.default_user.balance

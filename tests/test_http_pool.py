@@ -47,10 +47,10 @@ def api_pool() -> Any:
 
 
 def test_sessions_opened_one_after_another_reuse_one_connection(
-    sandbox_configured: Sandbox,
+    rotating_sandbox_settings: Sandbox,
 ) -> None:
     user = make_user()
-    connect(user, sandbox_configured)
+    connect(user, rotating_sandbox_settings)
     for _ in range(3):
         with get_coolsms_session(user) as session:
             assert session.get_balance()["balance"] >= 0
@@ -58,9 +58,11 @@ def test_sessions_opened_one_after_another_reuse_one_connection(
     assert (pool.num_requests, pool.num_connections) == (3, 1)
 
 
-def test_closing_a_session_leaves_the_pooled_connection_open(sandbox_configured: Sandbox) -> None:
+def test_closing_a_session_leaves_the_pooled_connection_open(
+    rotating_sandbox_settings: Sandbox,
+) -> None:
     user = make_user()
-    connect(user, sandbox_configured)
+    connect(user, rotating_sandbox_settings)
     with get_coolsms_session(user) as session:
         session.get_balance()
     pool = api_pool()
@@ -68,8 +70,10 @@ def test_closing_a_session_leaves_the_pooled_connection_open(sandbox_configured:
     assert len(idle) == 1 and idle[0].sock is not None
 
 
-def test_the_shared_adapter_serves_only_the_coolsms_origin(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_the_shared_adapter_serves_only_the_coolsms_origin(
+    rotating_sandbox_settings: Sandbox,
+) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     with CoolSMSSession(account) as session:
         assert session.get_adapter(session.url(BALANCE_PATH)) is http.api_adapter()
         elsewhere = session.get_adapter("http://example.com/")

@@ -58,7 +58,7 @@ class Evidence:
 
 
 @pytest.fixture
-def sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
     with sandbox_at_debug(caplog, REFRESH_RETRIES=1, TIMEOUT=2) as running:
         yield running
 
@@ -74,15 +74,15 @@ def admin_user() -> AbstractBaseUser:
 def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     browser: Client,
     admin_user: AbstractBaseUser,
-    sandbox: Sandbox,
+    debug_sandbox: Sandbox,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     seen = Evidence()
-    seen.secrets.add(sandbox.client_secret)
+    seen.secrets.add(debug_sandbox.client_secret)
     browser.force_login(admin_user)
 
     # A full connect flow.
-    location = authorize(sandbox, start_flow(browser, next_url="/coolsms/connect/"))
+    location = authorize(debug_sandbox, start_flow(browser, next_url="/coolsms/connect/"))
     seen.secrets.add(code_of(location))
     response = browser.get(site_path(location), follow=True)
     assert response.status_code == 200
@@ -92,8 +92,8 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
 
     # API calls: one that works, one CoolSMS answers with an error.
     session = get_coolsms_session(admin_user)
-    assert session.get_balance()["balance"] == sandbox.default_user.balance
-    sandbox.inject_fault(
+    assert session.get_balance()["balance"] == debug_sandbox.default_user.balance
+    debug_sandbox.inject_fault(
         endpoints.BALANCE_PATH,
         status=500,
         body={"errorCode": "InternalError", "errorMessage": "internal error"},
@@ -106,11 +106,11 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     # token it read until it is due, so each expiry is seen by a session opened after it.)
     expire(account)
     session = get_coolsms_session(admin_user)
-    assert session.get_profile()["memberId"] == sandbox.default_user.member_id
+    assert session.get_profile()["memberId"] == debug_sandbox.default_user.member_id
     seen.tokens_of(account)
     expire(account)
     session = get_coolsms_session(admin_user)
-    sandbox.inject_fault(endpoints.TOKEN_PATH, status=502, body="<html>502</html>", count=2)
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, status=502, body="<html>502</html>", count=2)
     with pytest.raises(TokenRefreshError) as passing:
         session.get_balance()
     seen.error(passing.value)
@@ -120,7 +120,7 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
         response = browser.get(path)
         assert response.status_code == 200, path
         seen.page(response)
-    sandbox.inject_fault(endpoints.TOKEN_PATH, status=503, count=2)
+    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, status=503, count=2)
     response = browser.post(
         ADMIN,
         {
@@ -134,7 +134,7 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     seen.page(response)
 
     # CoolSMS revokes the grant: the refresh is refused and the user must reconnect.
-    sandbox.revoke()
+    debug_sandbox.revoke()
     expire(account)
     session = get_coolsms_session(admin_user)
     with pytest.raises(ReconnectRequired) as gone:
@@ -158,14 +158,14 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
 
 
 def test_sc20_a_refused_client_secret_appears_nowhere(
-    user: AbstractBaseUser, sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+    user: AbstractBaseUser, debug_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    account = connect(user, sandbox)
+    account = connect(user, debug_sandbox)
     expire(account)
     wrong = "wrong-client-secret-value-5e2c"
-    coolsms = sandbox_settings(sandbox, CLIENT_SECRET=wrong)
+    coolsms = sandbox_settings(debug_sandbox, CLIENT_SECRET=wrong)
     with override_settings(COOLSMS_OAUTH=coolsms), pytest.raises(CoolSMSOAuthError) as refused:
         get_coolsms_session(user).get_balance()
     texts = [caplog.text, *exception_texts(refused.value)]
     texts.append(CoolSMSAccount.objects.get(pk=account.pk).last_error)
-    assert leaked([wrong, sandbox.client_secret, *stored_tokens(account)], texts) == []
+    assert leaked([wrong, debug_sandbox.client_secret, *stored_tokens(account)], texts) == []

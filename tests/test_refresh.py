@@ -107,16 +107,16 @@ def test_sc25_token_refreshed_is_sent_only_after_commit(
     assert len(callbacks) == 1
 
 
-def test_sc25_rotating_sandbox_keeps_the_grant_alive(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_sc25_rotating_sandbox_keeps_the_grant_alive(rotating_sandbox_settings: Sandbox) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     first_refresh = stored_tokens(account)[1]
     for _ in range(3):
         expire(account)
         refresh.refresh_account(account.pk)
     _access, refresh_token = stored_tokens(account)
     assert refresh_token != first_refresh
-    assert sandbox_configured.token_calls()["refresh_token"] == 3
-    assert not any(grant["revoked"] for grant in sandbox_configured.live_grants())
+    assert rotating_sandbox_settings.token_calls()["refresh_token"] == 3
+    assert not any(grant["revoked"] for grant in rotating_sandbox_settings.live_grants())
 
 
 # --- deciding whether to refresh --------------------------------------------------------
@@ -294,14 +294,16 @@ def test_sc28_a_connection_without_refresh_token_needs_reconnect(recorder: Recor
     assert CoolSMSAccount.objects.get(pk=account.pk).status == CoolSMSAccount.NEEDS_RECONNECT
 
 
-def test_sc28_revoked_grant_on_the_sandbox_needs_reconnect(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_sc28_revoked_grant_on_the_sandbox_needs_reconnect(
+    rotating_sandbox_settings: Sandbox,
+) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     before = stored_tokens(account)
-    sandbox_configured.revoke()
+    rotating_sandbox_settings.revoke()
     expire(account)
     with pytest.raises(ReconnectRequired):
         refresh.refresh_account(account.pk)
-    assert sandbox_configured.token_calls()["refresh_token"] == 1
+    assert rotating_sandbox_settings.token_calls()["refresh_token"] == 1
     assert CoolSMSAccount.objects.get(pk=account.pk).status == CoolSMSAccount.NEEDS_RECONNECT
     assert stored_tokens(account) == before
 
@@ -364,33 +366,35 @@ def test_sc29_the_token_call_has_a_timeout(expired: CoolSMSAccount, settings: An
     assert responses.calls[0].request.req_kwargs["timeout"] == 3.5
 
 
-def test_sc29_sandbox_outage_leaves_tokens_untouched(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_sc29_sandbox_outage_leaves_tokens_untouched(rotating_sandbox_settings: Sandbox) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     before = stored_tokens(account)
     expire(account)
-    sandbox_configured.inject_fault("/oauth2/v1/access_token", status=500, count=3)
+    rotating_sandbox_settings.inject_fault("/oauth2/v1/access_token", status=500, count=3)
     with pytest.raises(TokenRefreshError):
         refresh.refresh_account(account.pk, sleep=no_sleep)
     assert stored_tokens(account) == before
-    assert not any(grant["revoked"] for grant in sandbox_configured.live_grants())
+    assert not any(grant["revoked"] for grant in rotating_sandbox_settings.live_grants())
 
 
-def test_sc29_sandbox_dropped_connection_then_recovery(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_sc29_sandbox_dropped_connection_then_recovery(rotating_sandbox_settings: Sandbox) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     expire(account)
-    sandbox_configured.inject_fault("/oauth2/v1/access_token", drop=True, count=1)
+    rotating_sandbox_settings.inject_fault("/oauth2/v1/access_token", drop=True, count=1)
     token = refresh.refresh_account(account.pk, sleep=no_sleep)
     assert stored_tokens(account)[0] == token
 
 
-def test_sc29_sandbox_slow_token_endpoint_times_out(sandbox: Sandbox) -> None:
+def test_sc29_sandbox_slow_token_endpoint_times_out(rotating_sandbox: Sandbox) -> None:
     from .helpers.accounts import sandbox_settings
 
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox)):
-        account = connect(make_user(), sandbox)
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox, TIMEOUT=0.2, REFRESH_RETRIES=0)):
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox)):
+        account = connect(make_user(), rotating_sandbox)
+    with override_settings(
+        COOLSMS_OAUTH=sandbox_settings(rotating_sandbox, TIMEOUT=0.2, REFRESH_RETRIES=0)
+    ):
         expire(account)
-        sandbox.inject_fault("/oauth2/v1/access_token", delay=1.0, count=1)
+        rotating_sandbox.inject_fault("/oauth2/v1/access_token", delay=1.0, count=1)
         with pytest.raises(TokenRefreshError):
             refresh.refresh_account(account.pk)
 

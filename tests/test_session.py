@@ -273,32 +273,34 @@ def test_a_streamed_body_is_not_sent_twice(session: CoolSMSSession) -> None:
     assert len(responses.calls) == 1
 
 
-def test_a_401_on_the_sandbox_refreshes_and_retries(sandbox_configured: Sandbox) -> None:
+def test_a_401_on_the_sandbox_refreshes_and_retries(rotating_sandbox_settings: Sandbox) -> None:
     user = make_user()
-    account = connect(user, sandbox_configured)
+    account = connect(user, rotating_sandbox_settings)
     before = stored_tokens(account)
-    sandbox_configured.expire_access_tokens()
+    rotating_sandbox_settings.expire_access_tokens()
     with get_coolsms_session(user) as opened:
         balance = opened.get_balance()
-    assert balance["accountId"] == sandbox_configured.default_user.account_id
-    assert sandbox_configured.token_calls()["refresh_token"] == 1
+    assert balance["accountId"] == rotating_sandbox_settings.default_user.account_id
+    assert rotating_sandbox_settings.token_calls()["refresh_token"] == 1
     assert stored_tokens(account) != before
 
 
-def test_an_expired_token_on_the_sandbox_is_refreshed_first(sandbox_configured: Sandbox) -> None:
+def test_an_expired_token_on_the_sandbox_is_refreshed_first(
+    rotating_sandbox_settings: Sandbox,
+) -> None:
     user = make_user()
-    account = connect(user, sandbox_configured)
+    account = connect(user, rotating_sandbox_settings)
     expire(account)
     with get_coolsms_session(user) as opened:
         opened.get_profile()
         opened.get_profile()
-    assert sandbox_configured.token_calls()["refresh_token"] == 1
+    assert rotating_sandbox_settings.token_calls()["refresh_token"] == 1
 
 
-def test_a_revoked_grant_surfaces_as_reconnect_required(sandbox_configured: Sandbox) -> None:
+def test_a_revoked_grant_surfaces_as_reconnect_required(rotating_sandbox_settings: Sandbox) -> None:
     user = make_user()
-    connect(user, sandbox_configured)
-    sandbox_configured.revoke()
+    connect(user, rotating_sandbox_settings)
+    rotating_sandbox_settings.revoke()
     with get_coolsms_session(user) as opened, pytest.raises(ReconnectRequired):
         opened.get_balance()
     with pytest.raises(ReconnectRequired):
@@ -365,10 +367,10 @@ def test_call_returns_decoded_json(session: CoolSMSSession) -> None:
     assert session.call("GET", "/senderid/v1/numbers") == [{"phoneNumber": "029302266"}]
 
 
-def test_sandbox_scope_errors_are_api_errors(sandbox: Sandbox) -> None:
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox, SCOPES=["users:read"])):
+def test_sandbox_scope_errors_are_api_errors(rotating_sandbox: Sandbox) -> None:
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox, SCOPES=["users:read"])):
         user = make_user()
-        connect(user, sandbox)
+        connect(user, rotating_sandbox)
         with get_coolsms_session(user) as opened, pytest.raises(CoolSMSAPIError) as info:
             opened.get_balance()
     assert info.value.status in (401, 403)
@@ -378,10 +380,10 @@ def test_sandbox_scope_errors_are_api_errors(sandbox: Sandbox) -> None:
 # --- 7. helpers --------------------------------------------------------------------------
 
 
-def test_helpers_against_the_sandbox(sandbox_configured: Sandbox) -> None:
+def test_helpers_against_the_sandbox(rotating_sandbox_settings: Sandbox) -> None:
     user = make_user()
-    connect(user, sandbox_configured)
-    member = sandbox_configured.default_user
+    connect(user, rotating_sandbox_settings)
+    member = rotating_sandbox_settings.default_user
     with get_coolsms_session(user) as opened:
         profile = opened.get_profile()
         balance = opened.get_balance()
@@ -389,18 +391,18 @@ def test_helpers_against_the_sandbox(sandbox_configured: Sandbox) -> None:
     assert profile["memberId"] == member.member_id
     assert "balance" in balance and "point" in balance
     assert sent["statusCode"] == "2000"
-    [message] = sandbox_configured.messages()
+    [message] = rotating_sandbox_settings.messages()
     assert message["text"] == "안녕하세요"
     assert message["app_id"] in (None, "")
 
 
-def test_send_message_adds_the_app_id_when_set(sandbox: Sandbox) -> None:
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(sandbox, APP_ID="APP123")):
+def test_send_message_adds_the_app_id_when_set(rotating_sandbox: Sandbox) -> None:
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox, APP_ID="APP123")):
         user = make_user()
-        connect(user, sandbox)
+        connect(user, rotating_sandbox)
         with get_coolsms_session(user) as opened:
             opened.send_message(to="01000000000", from_="029302266", text="hi", type="SMS")
-    [message] = sandbox.messages()
+    [message] = rotating_sandbox.messages()
     assert message["app_id"] == "APP123"
     assert message["type"] == "SMS"
 

@@ -62,26 +62,26 @@ def run_stampede_across_processes(sandbox: Sandbox, database: str) -> None:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_sc27_one_refresh_across_processes_and_threads_on_postgres(
-    sandbox_configured: Sandbox,
+    rotating_sandbox_settings: Sandbox,
 ) -> None:
-    run_stampede_across_processes(sandbox_configured, "postgres")
+    run_stampede_across_processes(rotating_sandbox_settings, "postgres")
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sc27_one_refresh_across_threads_in_one_process(sandbox_configured: Sandbox) -> None:
-    account = connect(make_user(), sandbox_configured)
+def test_sc27_one_refresh_across_threads_in_one_process(rotating_sandbox_settings: Sandbox) -> None:
+    account = connect(make_user(), rotating_sandbox_settings)
     for number in range(1, ROUNDS + 1):
         expire(account)
         start_at = time.time() + 0.2
         results = stampede_worker.call_from_threads(SINGLE_FLIGHT, account.pk, THREADS, start_at)
         tokens = tokens_of(results)
         assert len(tokens) == THREADS
-        check_round(sandbox_configured, account, tokens, calls=number)
+        check_round(rotating_sandbox_settings, account, tokens, calls=number)
 
 
 @pytest.mark.mysql
 @pytest.mark.django_db(transaction=True)
 def test_sc27_one_refresh_across_processes_and_threads_on_mariadb(
-    sandbox_configured: Sandbox,
+    rotating_sandbox_settings: Sandbox,
 ) -> None:
-    run_stampede_across_processes(sandbox_configured, "mysql")
+    run_stampede_across_processes(rotating_sandbox_settings, "mysql")

@@ -40,10 +40,3 @@ def auto_sandbox(clock: FakeClock) -> Iterator[Sandbox]:
     """A sandbox that approves at once, on a hand-moved clock."""
     with Sandbox(auto_approve=True, clock=clock) as running:
         yield running
-
-
-@pytest.fixture
-def rotating_sandbox(clock: FakeClock) -> Iterator[Sandbox]:
-    """An auto-approving sandbox that rotates refresh tokens."""
-    with Sandbox(auto_approve=True, rotate_refresh_tokens=True, clock=clock) as running:
-        yield running
