@@ -49,6 +49,9 @@ SCOPE_MEANINGS: dict[str, ScopeMeaning] = {
     "images:write": ScopeMeaning("이미지 업로드 및 관리", "Upload and manage images"),
     "kakao:read": ScopeMeaning("카카오 채널 및 템플릿 조회", "Read Kakao channels, templates"),
     "kakao:write": ScopeMeaning("카카오 채널 및 템플릿 관리", "Manage Kakao channels, templates"),
+    # The webhook API's permissions: its pages name them, the OAuth scope list does not.
+    "webhook:read": ScopeMeaning("웹훅 조회", "Read your webhooks"),
+    "webhook:write": ScopeMeaning("웹훅 등록 및 삭제", "Register and remove webhooks"),
 }
 
 #: The documented app scopes, in CoolSMS's order.
@@ -68,6 +71,11 @@ MESSAGE_LIST_PATH = "/messages/v4/list"  # message:read
 ACTIVE_SENDER_NUMBERS_PATH = "/senderid/v1/numbers/active"  # senderid:read
 SENDER_NUMBERS_PATH = "/senderid/v1/numbers"  # senderid:read
 STORAGE_FILES_PATH = "/storage/v1/files"  # storage:write
+#: Delivery report webhooks: GET lists (webhook:read), POST registers and
+#: DELETE /{webhookId} removes (webhook:write).
+WEBHOOKS_PATH = "/webhook/v1/outgoing"
+#: The webhook event of one message's delivery report.
+SINGLE_REPORT_EVENT = "SINGLE-REPORT"
 
 
 def scope_meaning(scope: str, language: str | None) -> str:

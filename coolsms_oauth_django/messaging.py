@@ -19,7 +19,7 @@ from .exceptions import CoolSMSAPIError, MessagesRejected
 
 __all__ = ["MessagingMixin", "json_object"]
 
-#: What a group id may look like before it goes into a URL path.
+#: What a group or webhook id may look like before it goes into a URL path.
 _GROUP_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
@@ -209,3 +209,32 @@ class MessagingMixin:
         Scope ``message:write``.
         """
         return json_object(self.call("DELETE", _group_path(group_id, "/schedule")))
+
+    def register_report_webhook(
+        self, url: str, *, event: str = endpoints.SINGLE_REPORT_EVENT
+    ) -> dict[str, Any]:
+        """Ask CoolSMS to POST delivery reports to ``url``; return the webhook (``webhookId``).
+
+        Scope ``webhook:write``. ``url`` is usually this site's report URL for the user
+        (``coolsms_oauth_django.report_endpoint.report_url``); ``event`` is CoolSMS's event
+        name, ``SINGLE-REPORT`` (one report per message) unless told otherwise.
+        """
+        body = {"eventId": event, "url": url}
+        return json_object(self.call("POST", endpoints.WEBHOOKS_PATH, json=body))
+
+    def report_webhooks(self) -> list[dict[str, Any]]:
+        """Return the webhooks the user's account registered (``webhookId``, ``url``, ...).
+
+        Scope ``webhook:read``.
+        """
+        return list(self._pages(endpoints.WEBHOOKS_PATH, {}, "webhookList"))
+
+    def remove_report_webhook(self, webhook_id: str) -> dict[str, Any]:
+        """Remove the webhook ``webhook_id``; return it as it was.
+
+        Scope ``webhook:write``.
+        """
+        if not isinstance(webhook_id, str) or not _GROUP_ID.fullmatch(webhook_id):
+            raise ValueError(f"{webhook_id!r} is not a CoolSMS webhook id (letters and digits).")
+        path = f"{endpoints.WEBHOOKS_PATH}/{webhook_id}"
+        return json_object(self.call("DELETE", path))

@@ -21,6 +21,7 @@ import secrets
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -36,7 +37,7 @@ from .models import CoolSMSAccount, ReportEvent
 from .reports import MalformedReport, MessageReport, parse_events, report_token, token_matches
 from .session import CoolSMSSession
 
-__all__ = ["EVENT_MEMORY", "ReportView", "report_path"]
+__all__ = ["EVENT_MEMORY", "ReportView", "report_path", "report_url"]
 
 logger = logging.getLogger("coolsms_oauth_django")
 security_logger = logging.getLogger("django.security.coolsms_oauth")
@@ -57,6 +58,15 @@ def report_path(member_id: str) -> str:
         raise ValueError("Set REPORT_SECRETS in COOLSMS_OAUTH to take delivery reports.")
     token = report_token(member_id, report_secrets[0])
     return reverse("coolsms_oauth:reports", kwargs={"member": member_id, "token": token})
+
+
+def report_url(member_id: str, site_url: str) -> str:
+    """Return ``member_id``'s absolute report URL on the site at ``site_url``.
+
+    ``site_url`` is the site's scheme and host as CoolSMS reaches it
+    (``https://example.com``); a path in it is replaced.
+    """
+    return urljoin(site_url, report_path(member_id))
 
 
 class BodyTooLarge(Exception):
