@@ -99,3 +99,15 @@ def coolsms() -> Iterator[responses.RequestsMock]:
         mock.post(TOKEN_URL, json=token_body())
         mock.get(PROFILE_URL, json=PROFILE)
         yield mock
+
+
+@pytest.fixture
+def sandbox_clock(coolsms_sandbox: Sandbox) -> Any:
+    """Give ``coolsms_sandbox`` a clock the test moves by hand (a ``FakeClock`` at now)."""
+    import time
+
+    from .sandbox.helpers import FakeClock
+
+    moved = FakeClock(time.time())
+    coolsms_sandbox.clock = moved
+    return moved

@@ -15,6 +15,8 @@ TIME_ZONE = "Asia/Seoul"
 LANGUAGE_CODE = "en"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 ROOT_URLCONF = "tests.urls"
+# pytest-django's live_server serves static files under it.
+STATIC_URL = "/static/"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [

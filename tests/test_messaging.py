@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 
@@ -36,10 +35,8 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
 @pytest.fixture
-def clock(coolsms_sandbox: Sandbox) -> FakeClock:
-    moved = FakeClock(time.time())
-    coolsms_sandbox.clock = moved
-    return moved
+def clock(sandbox_clock: FakeClock) -> FakeClock:
+    return sandbox_clock
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from ..endpoints import (
     SENDER_NUMBERS_PATH,
     STORAGE_FILES_PATH,
     USERPROFILE_PATH,
+    WEBHOOKS_PATH,
 )
 from .errors import unauthorized
 from .memory import SandboxState
@@ -40,6 +41,8 @@ class ApiRoute:
     method: str
     scope: str
     handler: Handler
+    #: The routes of the same path for other methods.
+    other_methods: tuple[ApiRoute, ...] = ()
 
 
 def bearer_token(request: Request) -> str:
@@ -147,6 +150,18 @@ def _cancel(request: Request, state: SandboxState, user: SandboxUser) -> dict[st
     return state.outbox.cancel(user, _group_id(request))
 
 
+def _webhooks(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.webhooks.listing(user)
+
+
+def _register_webhook(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.webhooks.register(user, request.json())
+
+
+def _remove_webhook(request: Request, state: SandboxState, user: SandboxUser) -> dict[str, Any]:
+    return state.webhooks.remove(user, request.path[len(WEBHOOKS_PATH) + 1 :])
+
+
 API_ROUTES: dict[str, ApiRoute] = {
     USERPROFILE_PATH: ApiRoute("GET", "users:read", _profile),
     MEMBER_PATH: ApiRoute("GET", "users:read", _member),
@@ -158,11 +173,20 @@ API_ROUTES: dict[str, ApiRoute] = {
     STORAGE_FILES_PATH: ApiRoute("POST", "storage:write", _upload),
     GROUPS_PATH: ApiRoute("GET", "message:read", _groups),
     MESSAGE_LIST_PATH: ApiRoute("GET", "message:read", _message_list),
+    WEBHOOKS_PATH: ApiRoute(
+        "GET",
+        "webhook:read",
+        _webhooks,
+        (ApiRoute("POST", "webhook:write", _register_webhook),),
+    ),
 }
 #: ``/messages/v4/groups/{groupId}`` and ``.../{groupId}/schedule``.
 GROUP_ROUTE = ApiRoute("GET", "message:read", _group)
 GROUP_SCHEDULE_ROUTE = ApiRoute("DELETE", "message:write", _cancel)
 _GROUP_PATH = re.compile(re.escape(GROUPS_PATH) + r"/[A-Za-z0-9_-]+(/schedule)?")
+#: ``/webhook/v1/outgoing/{webhookId}``.
+WEBHOOK_ROUTE = ApiRoute("DELETE", "webhook:write", _remove_webhook)
+_WEBHOOK_PATH = re.compile(re.escape(WEBHOOKS_PATH) + r"/[A-Za-z0-9_-]+")
 
 
 def find_route(path: str) -> ApiRoute | None:
@@ -170,6 +194,8 @@ def find_route(path: str) -> ApiRoute | None:
     route = API_ROUTES.get(path)
     if route is not None:
         return route
+    if _WEBHOOK_PATH.fullmatch(path):
+        return WEBHOOK_ROUTE
     match = _GROUP_PATH.fullmatch(path)
     if match is None:
         return None
@@ -179,7 +205,11 @@ def find_route(path: str) -> ApiRoute | None:
 def handle_api(request: Request, state: SandboxState, route: ApiRoute) -> Response:
     """Authenticate the bearer token, check the route's scope and answer."""
     if request.method != route.method:
-        raise method_not_allowed(route.method)
+        routes = [route, *route.other_methods]
+        chosen = next((other for other in routes if other.method == request.method), None)
+        if chosen is None:
+            raise method_not_allowed(*(other.method for other in routes))
+        route = chosen
     user, scopes = state.authenticate(bearer_token(request))
     if route.scope not in scopes:
         raise unauthorized(f"the access token lacks the {route.scope} scope", status=403)

@@ -71,6 +71,10 @@ def handle_control(request: Request, state: SandboxState) -> Response:
     answer: Any
     if name == "faults" and method == "DELETE":
         answer = _clear_faults(state)
+    elif name == "deliver":
+        if method != "POST":
+            raise method_not_allowed("POST")
+        answer = {"attempted": state.webhooks.pump()}
     elif name in ("revoke", "faults", "expire", "reset"):
         if method != "POST":
             raise method_not_allowed(*(("POST", "DELETE") if name == "faults" else ("POST",)))
@@ -83,7 +87,7 @@ def handle_control(request: Request, state: SandboxState) -> Response:
             answer = {"expired": state.expire_access_tokens(_member_id(data))}
         else:
             answer = _reset(state)
-    elif name in ("token-calls", "requests", "messages", "grants"):
+    elif name in ("token-calls", "requests", "messages", "grants", "deliveries"):
         if method != "GET":
             raise method_not_allowed("GET")
         answer = {
@@ -91,6 +95,7 @@ def handle_control(request: Request, state: SandboxState) -> Response:
             "requests": state.requests_seen,
             "messages": state.messages,
             "grants": state.live_grants,
+            "deliveries": state.webhooks.delivery_views,
         }[name]()
     else:
         raise SandboxError(404, "NotFound", f"no sandbox control at {request.path}")

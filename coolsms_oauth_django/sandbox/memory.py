@@ -22,6 +22,7 @@ from .outbox import Outbox
 from .scopes import parse_scopes
 from .token_signer import BadToken, ExpiredToken, TokenSigner
 from .users import SandboxUser
+from .webhooks import Webhooks
 
 #: How long an authorization code can be exchanged, in seconds (documented: about 300).
 CODE_TTL = 300
@@ -95,7 +96,8 @@ class SandboxState:
     # -- lifecycle -------------------------------------------------------------------------
 
     def reset(self) -> None:
-        """Forget grants, codes, tokens, sessions, messages, counters, requests and faults."""
+        """Forget grants, codes, tokens, sessions, messages, webhooks, counters, requests and
+        faults."""
         with self.lock:
             self.users = {user.member_id: replace(user) for user in self._initial_users}
             self._codes: dict[str, AuthorizationCode] = {}
@@ -105,6 +107,7 @@ class SandboxState:
             self._sessions: dict[str, str] = {}
             self._nonces: dict[str, tuple[str, str, float]] = {}
             self.outbox = Outbox(self.lock, self.now)
+            self.webhooks = Webhooks(self.lock, self.now, self.outbox)
             self._requests: deque[dict[str, Any]] = deque(maxlen=MAX_REQUESTS_KEPT)
             self._token_calls = dict.fromkeys(GRANT_TYPES, 0)
             self.faults.clear()

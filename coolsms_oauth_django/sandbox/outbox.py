@@ -119,6 +119,8 @@ class Outbox:
         self.messages: dict[str, StoredMessage] = {}
         self.images: dict[str, dict[str, Any]] = {}
         self.sent_on: dict[tuple[str, str], int] = {}
+        #: Called with each accepted message as it is stored (the delivery reports watch).
+        self.on_accept: Callable[[StoredMessage], None] | None = None
 
     # -- sending ---------------------------------------------------------------------------
 
@@ -269,6 +271,8 @@ class Outbox:
         )
         group.messages.append(stored)
         self.messages[stored.message_id] = stored
+        if message is not None and self.on_accept is not None:
+            self.on_accept(stored)
         return stored
 
     @staticmethod
@@ -304,6 +308,17 @@ class Outbox:
         if failure is not None:
             return failure, STATUS_MESSAGES[failure], "FAILED"
         return "4000", STATUS_MESSAGES["4000"], "COMPLETE"
+
+    def status_at(self, stored: StoredMessage, when: float) -> tuple[str, str, str]:
+        """Return ``stored``'s status at the time ``when`` (as :meth:`_status`)."""
+        return self._status(stored, self.groups[stored.group_id], when)
+
+    def sent_at(self, stored: StoredMessage) -> float | None:
+        """Return when ``stored`` goes (or went) out; ``None`` once its group is cancelled."""
+        group = self.groups[stored.group_id]
+        if group.cancelled is not None:
+            return None
+        return group.scheduled if group.scheduled is not None else group.created
 
     def _group_view(self, group: Group, now: float) -> dict[str, Any]:
         counts = dict.fromkeys(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +15,11 @@ from .faults import make_fault
 from .memory import SandboxState
 from .server import SandboxHTTPServer
 from .users import SandboxUser, default_users
+
+logger = logging.getLogger(__name__)
+
+#: Seconds between two looks for delivery reports that fell due.
+REPORT_INTERVAL = 0.2
 
 
 class Sandbox:
@@ -58,6 +64,8 @@ class Sandbox:
         )
         self._server: SandboxHTTPServer | None = None
         self._thread: threading.Thread | None = None
+        self._courier: threading.Thread | None = None
+        self._courier_stop = threading.Event()
 
     def _now(self) -> float:
         return self.clock()
@@ -80,7 +88,21 @@ class Sandbox:
         )
         self._server, self._thread = server, thread
         thread.start()
+        self._courier_stop.clear()
+        self._courier = threading.Thread(
+            target=self._deliver_until_stopped, name=f"coolsms-sandbox-reports-{self.port}"
+        )
+        self._courier.daemon = True
+        self._courier.start()
         return self
+
+    def _deliver_until_stopped(self) -> None:
+        """POST the delivery reports that fall due, a few times a second, until stopped."""
+        while not self._courier_stop.wait(REPORT_INTERVAL):
+            try:
+                self._state.webhooks.pump()
+            except Exception:
+                logger.exception("the sandbox failed to deliver reports")
 
     def stop(self) -> None:
         """Stop serving, end open connections and release the port; safe to call twice."""
@@ -88,6 +110,10 @@ class Sandbox:
         if server is None or thread is None:
             return
         self._server = self._thread = None
+        self._courier_stop.set()
+        if self._courier is not None:
+            self._courier.join()
+            self._courier = None
         server.stopping.set()
         server.shutdown()
         thread.join()
@@ -205,6 +231,18 @@ class Sandbox:
     def live_grants(self) -> list[dict[str, Any]]:
         """Return the grants issued since the last reset, each with its ``revoked`` flag."""
         return self._state.live_grants()
+
+    def deliver_reports(self) -> int:
+        """POST the delivery reports due on the sandbox's clock now; return how many POSTs.
+
+        The sandbox does this a few times a second on its own; a test that moves the clock
+        calls it to have the reports out before it looks.
+        """
+        return self._state.webhooks.pump()
+
+    def report_deliveries(self) -> list[dict[str, Any]]:
+        """Return every delivery of reports to a webhook, with its attempts and state."""
+        return self._state.webhooks.delivery_views()
 
     def balance(self, member_id: str) -> float:
         """Return the balance of ``member_id``."""
