@@ -22,7 +22,7 @@ from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession, get_coolsms_session
 
 from .helpers.accounts import connect, make_account, make_user
-from .token_server import send_json
+from .helpers.token_server import send_json
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -16,7 +16,7 @@ from coolsms_oauth_django import accounts, bulk_refresh, clock, refresh
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import make_account, make_user, raw_columns, stored_tokens
-from .token_server import TokenServer
+from .helpers.token_server import TokenServer
 
 
 class Terminal(StringIO):

@@ -20,8 +20,8 @@ from coolsms_oauth_django import tasks
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import make_account, make_user, stored_tokens
+from .helpers.token_server import TokenServer
 from .test_refresh_command import due_accounts, point_at, refreshed
-from .token_server import TokenServer
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI") == "true"
