@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
@@ -21,7 +21,7 @@ from .helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-    PageFactory = Callable[..., Page]
+    from .helpers import PageFactory
 
 
 CALL_PASSED = pytest.StashKey[bool]()

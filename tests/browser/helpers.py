@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +29,9 @@ from ..helpers.servers import free_port, port_answers
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
+
+    #: What the ``new_page`` fixture returns: call it (with a locale) for a fresh page.
+    PageFactory = Callable[..., Page]
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "example_project" / "demo.py"

@@ -26,7 +26,7 @@ from .helpers import (
 )
 
 if TYPE_CHECKING:
-    from .conftest import PageFactory
+    from .helpers import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

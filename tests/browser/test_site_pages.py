@@ -28,7 +28,7 @@ from .helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .conftest import PageFactory
+    from .helpers import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

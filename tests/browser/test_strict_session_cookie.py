@@ -19,7 +19,7 @@ from .helpers import SANDBOX_MEMBER_ID, Demo, consent, log_in, running_demo
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Response, Route
 
-    from .conftest import PageFactory
+    from .helpers import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
