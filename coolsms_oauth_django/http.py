@@ -15,10 +15,10 @@ that reached CoolSMS must not be sent twice), so it surfaces as a connection err
 
 ``requests``' own timeout bounds each socket operation, so a server that sends its answer a
 byte at a time can hold a call for ever. Our adapters (:class:`DeadlineAdapter`, which every
-session of this app uses) make a number ``timeout`` a deadline for the whole request instead:
-connecting, and then every read of the status line, the headers and the body, end by
-``timeout`` seconds after the request started. The socket reads wait only for what is left
-of that time; past it, the next read fails with a read timeout.
+session of this app uses) make a number ``timeout`` a deadline for the whole answer instead:
+the status line, the headers and the body are all read by ``timeout`` seconds after the
+request started. The socket reads wait only for what is left of that time; past it, the next
+read fails with a read timeout. (Connecting keeps its bound of ``timeout`` per operation.)
 """
 
 from __future__ import annotations
@@ -151,10 +151,11 @@ _POOL_CLASSES = {"http": _HTTPPool, "https": _HTTPSPool}
 class DeadlineAdapter(HTTPAdapter):
     """An adapter for which a number ``timeout`` is a deadline for the whole request.
 
-    Connecting takes at most ``timeout`` seconds, and the answer (status line, headers and
-    body, also when streamed) must be read by ``timeout`` seconds after the request started.
-    A ``(connect, read)`` tuple keeps ``requests``' meaning: per socket operation. Through a
-    SOCKS proxy the deadline does not apply.
+    The answer (status line, headers and body, also when streamed) must be read by
+    ``timeout`` seconds after the request started. Connecting (TCP, and the TLS handshake)
+    and sending keep ``requests``' bound of ``timeout`` for each socket operation, as does a
+    ``(connect, read)`` tuple for everything. Through a SOCKS proxy the deadline does not
+    apply.
     """
 
     def init_poolmanager(
