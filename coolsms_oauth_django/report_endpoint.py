@@ -69,6 +69,30 @@ def report_url(member_id: str, site_url: str) -> str:
     return urljoin(site_url, report_path(member_id))
 
 
+def register_report_url(
+    session: CoolSMSSession, member_id: str, site_url: str, *, remove: bool = False
+) -> tuple[str | None, int]:
+    """Have ``member_id``'s account report to its URL on the site at ``site_url``, once.
+
+    Register the URL unless the account already has it, and remove the account's webhooks
+    pointing at another report URL of the member on this site (made with an older secret);
+    with ``remove``, remove them all and register nothing. Return the URL registered now
+    (``None``: none) and how many webhooks were removed. Scopes ``webhook:read`` and
+    ``webhook:write``.
+    """
+    url = report_url(member_id, site_url)
+    # The member's report URLs on this site, whatever secret made them.
+    prefix = url.rstrip("/").rsplit("/", 1)[0] + "/"
+    ours = [hook for hook in session.report_webhooks() if str(hook.get("url")).startswith(prefix)]
+    stale = [hook for hook in ours if remove or hook["url"] != url]
+    for hook in stale:
+        session.remove_report_webhook(hook["webhookId"])
+    if remove or any(hook["url"] == url for hook in ours):
+        return None, len(stale)
+    session.register_report_webhook(url)
+    return url, len(stale)
+
+
 class BodyTooLarge(Exception):
     """The report body is over ``REPORT_MAX_BYTES``."""
 

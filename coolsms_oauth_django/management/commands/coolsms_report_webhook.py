@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from ... import accounts, get_coolsms_session
 from ...exceptions import CoolSMSOAuthError
-from ...report_endpoint import report_url
+from ...report_endpoint import register_report_url, report_url
 
 
 class Command(BaseCommand):
@@ -43,27 +43,17 @@ class Command(BaseCommand):
             raise CommandError(f"{options['username']!r} has not connected a CoolSMS account.")
         try:
             url = report_url(account.member_id, options["site_url"])
+            with get_coolsms_session(user) as session:
+                registered, removed = register_report_url(
+                    session, account.member_id, options["site_url"], remove=options["remove"]
+                )
         except ValueError as err:
             raise CommandError(str(err)) from err
-        # The member's report URLs on this site, whatever secret made them.
-        prefix = url.rstrip("/").rsplit("/", 1)[0] + "/"
-        try:
-            with get_coolsms_session(user) as session:
-                ours = [
-                    hook for hook in session.report_webhooks() if hook["url"].startswith(prefix)
-                ]
-                stale = [hook for hook in ours if options["remove"] or hook["url"] != url]
-                for hook in stale:
-                    session.remove_report_webhook(hook["webhookId"])
-                if options["remove"]:
-                    self.stdout.write(f"Removed {len(stale)} report URL(s).")
-                    return
-                if any(hook["url"] == url for hook in ours):
-                    self.stdout.write(f"Already registered: {url}")
-                else:
-                    session.register_report_webhook(url)
-                    self.stdout.write(f"Registered {url}")
-                if stale:
-                    self.stdout.write(f"Removed {len(stale)} older report URL(s).")
         except CoolSMSOAuthError as err:
             raise CommandError(f"CoolSMS refused: {err}") from err
+        if options["remove"]:
+            self.stdout.write(f"Removed {removed} report URL(s).")
+            return
+        self.stdout.write(f"Registered {url}" if registered else f"Already registered: {url}")
+        if removed:
+            self.stdout.write(f"Removed {removed} older report URL(s).")
