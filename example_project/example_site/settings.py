@@ -108,9 +108,23 @@ COOLSMS_OAUTH = {
     "BASE_URL": os.environ.get("COOLSMS_BASE_URL", "http://127.0.0.1:8765"),
     # What the pages use: the member profile, the cash balance, sending messages, and for
     # the notices the sender numbers and the groups sent.
-    "SCOPES": ["users:read", "cash:read", "message:write", "message:read", "senderid:read"],
+    "SCOPES": [
+        "users:read",
+        "cash:read",
+        "message:write",
+        "message:read",
+        "senderid:read",
+        # Registering the site's delivery report URL when a user connects.
+        "webhook:read",
+        "webhook:write",
+    ],
     # Comma-separated; the first key encrypts, the others still decrypt (for key rotation).
     "ENCRYPTION_KEYS": os.environ.get("COOLSMS_ENCRYPTION_KEYS", DEMO_ENCRYPTION_KEY).split(","),
+    # DEMO ONLY: the secret of the delivery report URLs; a real site keeps its own out of
+    # the code, as the encryption keys.
+    "REPORT_SECRETS": [
+        os.environ.get("COOLSMS_REPORT_SECRET", "demo-only-report-secret-do-not-use-in-production")
+    ],
     # Where a finished (or declined) connection lands.
     "CONNECT_REDIRECT_URL": "dashboard",
     # This site's changes to the app (notices/adapter.py): it keeps no phone number.

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from coolsms_oauth_django.exceptions import CoolSMSAPIError, MessagesRejected, TokenError
 
 from .forms import NoticeForm
+from .models import Delivery
 from .views import problem_text
 
 #: The refusals of the last send, shown once on its group's page.
@@ -101,6 +102,10 @@ def notice_group(request, group_id):
             raise Http404(error.error_message) from error
         messages.error(request, problem_text(error))
         return redirect("notice_groups")
+    # The delivery reports CoolSMS sent this site (notices.receivers keeps them).
+    deliveries = {d.message_id: d for d in Delivery.objects.filter(group_id=group_id)}
+    for message in recipients:
+        message["delivery"] = deliveries.get(message.get("messageId"))
     last = request.session.get(LAST_NOTICE_KEY) or {}
     refused = []
     if last.get("group_id") == group_id:
