@@ -18,6 +18,7 @@ from .helpers.servers import reachable
 
 if TYPE_CHECKING:
     from coolsms_oauth_django.sandbox import Sandbox
+    from coolsms_oauth_django.session import CoolSMSSession
 
 SERVERS = {"postgres": ("127.0.0.1", 5432), "mysql": ("127.0.0.1", 3306)}
 
@@ -90,6 +91,17 @@ def browser(db: None) -> Client:
 def logged_in(browser: Client, user: AbstractBaseUser) -> Client:
     browser.force_login(user)
     return browser
+
+
+@pytest.fixture
+def session() -> Iterator[CoolSMSSession]:
+    """An open session over a connection with fake tokens, for tests that fake CoolSMS."""
+    from coolsms_oauth_django.session import CoolSMSSession
+
+    from .helpers.accounts import make_account, make_user
+
+    with CoolSMSSession(make_account(make_user())) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -37,20 +37,12 @@ from .helpers.accounts import (
     sandbox_settings,
     stored_tokens,
 )
-from .helpers.coolsms import BASE_URL, PROFILE_URL, TOKEN_URL, token_body
+from .helpers.coolsms import BALANCE_URL, PROFILE_URL, TOKEN_URL, token_body
 from .helpers.reliability import code_of, leaked
 
 pytestmark = pytest.mark.django_db
 
-BALANCE_URL = BASE_URL + endpoints.BALANCE_PATH
 OTHER_URL = "https://hooks.example.com/notify"
-
-
-@pytest.fixture
-def session() -> Any:
-    account = make_account(make_user())
-    with CoolSMSSession(account) as opened:
-        yield opened
 
 
 # --- H6: a 401 from another host is that host's answer ---------------------------------------

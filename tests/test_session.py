@@ -32,20 +32,11 @@ from .helpers.accounts import (
     sandbox_settings,
     stored_tokens,
 )
-from .helpers.coolsms import BASE_URL, TOKEN_URL, token_body
+from .helpers.coolsms import BALANCE_URL, BASE_URL, PROFILE_URL, TOKEN_URL, token_body
 
 pytestmark = pytest.mark.django_db
 
-BALANCE_URL = BASE_URL + endpoints.BALANCE_PATH
-MEMBER_URL = BASE_URL + endpoints.MEMBER_PATH
 SEND_URL = BASE_URL + endpoints.SEND_MESSAGE_PATH
-
-
-@pytest.fixture
-def session() -> Any:
-    account = make_account(make_user())
-    with CoolSMSSession(account) as opened:
-        yield opened
 
 
 # --- get_coolsms_session -----------------------------------------------------------------
@@ -348,7 +339,7 @@ def test_a_non_json_success_is_an_api_error(session: CoolSMSSession) -> None:
 
 @responses.activate
 def test_a_json_answer_that_is_not_an_object_is_an_api_error(session: CoolSMSSession) -> None:
-    responses.get(MEMBER_URL, json=[1, 2])
+    responses.get(PROFILE_URL, json=[1, 2])
     with pytest.raises(CoolSMSAPIError):
         session.get_profile()
 

@@ -13,6 +13,7 @@ from coolsms_oauth_django import endpoints
 BASE_URL = endpoints.DEFAULT_BASE_URL
 TOKEN_URL = BASE_URL + endpoints.TOKEN_PATH
 PROFILE_URL = BASE_URL + endpoints.MEMBER_PATH
+BALANCE_URL = BASE_URL + endpoints.BALANCE_PATH
 
 PROFILE = {
     "memberId": "MEM0000000000001",
