@@ -302,3 +302,38 @@ def test_a_short_report_secret_is_a_system_check_error() -> None:
     with override_settings(COOLSMS_OAUTH={**COOLSMS_OAUTH, "REPORT_SECRETS": ["short"]}):
         errors = [message.id for message in checks.check_settings()]
     assert errors == [checks.E012]
+
+
+@pytest.mark.postgres
+@pytest.mark.mysql
+@pytest.mark.django_db(transaction=True)
+def test_the_same_events_posted_at_once_twice_are_passed_on_once(
+    account: CoolSMSAccount,
+) -> None:
+    import threading
+
+    from django.db import connection
+
+    body = json.dumps([event(number) for number in range(300)]).encode()
+    answers: list[dict[str, Any]] = []
+    start = threading.Barrier(2)
+
+    def deliver() -> None:
+        try:
+            start.wait()
+            answers.append(post(account, body).json())
+        finally:
+            connection.close()
+
+    with captured(signals.message_report) as sent:
+        threads = [threading.Thread(target=deliver) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert [answer["received"] for answer in answers] == [300, 300]
+    assert sum(answer["passedOn"] for answer in answers) == 300
+    assert sorted(call["report"].event_id for call in sent) == [
+        f"EVENT{number:06d}" for number in range(300)
+    ]
+    assert ReportEvent.objects.count() == 300
