@@ -17,7 +17,7 @@ from .helpers import Demo, connect, disconnect_if_connected, log_in
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .conftest import PageFactory
+    from .helpers import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
