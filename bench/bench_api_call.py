@@ -212,7 +212,7 @@ def run(quick: bool = False, rounds: int = 25, per_round: int = 100) -> common.R
     common.clear_tables()
     with SandboxProcess(auto_approve=True) as sandbox, common.using_sandbox(sandbox):
         user = common.make_user("bench-api")
-        common.connect(user)
+        common.connect(user, sandbox)
         variants, kept = make_variants(user)
         try:
             answers = {name: call() for name, call in variants.items()}  # warm up, check

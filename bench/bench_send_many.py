@@ -67,7 +67,7 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
         common.using_sandbox(sandbox),
     ):
         user = common.make_user("bench-send-many")
-        common.connect(user)
+        common.connect(user, sandbox)
         token = CoolSMSAccount.objects.get(user_id=user.pk).access_token
         url = sandbox.base_url + endpoints.SEND_MANY_PATH
         with get_coolsms_session(user) as ours, requests.Session() as bare:

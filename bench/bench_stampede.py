@@ -47,7 +47,7 @@ def one_round(
 ) -> dict[str, Any]:
     """Prepare an expired token, stampede, and return what happened."""
     # Every round starts from a fresh grant: a naive round may have had its grant revoked.
-    account = common.connect(user)
+    account = common.connect(user, sandbox)
     common.expire(account.pk)
     calls, revoked = sandbox.refresh_calls(), revoked_grants(sandbox)
     results = workers.round(mode, account.pk, processes, threads)
@@ -101,7 +101,7 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
         common.using_sandbox(sandbox),
     ):
         user = common.make_user("bench-stampede")
-        common.connect(user)
+        common.connect(user, sandbox)
         # More threads in a process than PostgreSQL can give connections: pool them.
         pool_size = POOL_SIZE if max(threads for _, threads in sizes) > POOL_SIZE else 0
         workers = stampede_worker.Workers(

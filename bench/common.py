@@ -15,7 +15,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 RESULTS_DIR = BENCH_DIR / "results"
@@ -160,25 +159,11 @@ def make_user(username: str) -> Any:
     return get_user_model().objects.create_user(username=username)
 
 
-def connect(user: Any) -> Any:
-    """Connect ``user`` through the (auto-approving) sandbox; return the saved account."""
-    import requests
+def connect(user: Any, sandbox: Any) -> Any:
+    """Connect ``user`` through the (auto-approving) sandbox the app points at; return it."""
+    from tests.helpers.accounts import connect as connect_through_sandbox
 
-    from coolsms_oauth_django import accounts, clock, oauth
-    from coolsms_oauth_django.conf import app_settings, oauth_config
-    from coolsms_oauth_django.session import fetch_profile
-
-    config = oauth_config()
-    with requests.Session() as http:
-        url = oauth.authorize_url(config, redirect_uri=REDIRECT_URI, state="b" * 32)
-        with http.get(url, allow_redirects=False, timeout=10) as answer:
-            location = answer.headers["Location"]
-        code = parse_qs(urlsplit(location).query)["code"][0]
-        tokens = oauth.exchange_code(
-            config, http, code=code, redirect_uri=REDIRECT_URI, now=clock.now()
-        )
-        profile = fetch_profile(app_settings(), http, tokens.access_token)
-    return accounts.save_connection(user, tokens, profile=profile)
+    return connect_through_sandbox(user, sandbox)
 
 
 def make_connections(count: int, *, prefix: str = "user", batch: int = 5000) -> None:

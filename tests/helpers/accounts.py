@@ -41,6 +41,7 @@ def make_user(username: str = "alice") -> AbstractBaseUser:
 def sandbox_tokens(sandbox: Sandbox) -> oauth.TokenSet:
     """Run the authorize and token steps against the sandbox; return the tokens it issued."""
     config = oauth_config()
+    assert config.token_url.startswith(sandbox.base_url + "/"), "the app points elsewhere"
     with requests.Session() as http:
         url = oauth.authorize_url(config, redirect_uri=REDIRECT_URI, state="s" * 32)
         with http.get(url, allow_redirects=False, timeout=5) as answer:
