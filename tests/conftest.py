@@ -11,9 +11,8 @@ import responses
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client
 
-# calls_to, callback and start_flow: the former home of these helpers (this goes away).
-from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL, calls_to, token_body  # noqa: F401
-from .helpers.flows import PASSWORD, callback, start_flow  # noqa: F401
+from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL, token_body
+from .helpers.flows import PASSWORD
 from .helpers.servers import reachable
 
 if TYPE_CHECKING:
