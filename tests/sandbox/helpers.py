@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from coolsms_oauth_django.endpoints import AUTHORIZE_PATH, TOKEN_PATH
+from coolsms_oauth_django.endpoints import AUTHORIZE_PATH, SEND_MESSAGE_PATH, TOKEN_PATH
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.sandbox.authorize import SESSION_COOKIE
 
@@ -142,3 +142,15 @@ def refresh(
 def bearer(token: str) -> dict[str, str]:
     """Return the Authorization header for ``token``."""
     return {"Authorization": f"Bearer {token}"}
+
+
+def send_message(
+    sandbox: Sandbox, http: requests.Session, access_token: str, text: str = "hi"
+) -> requests.Response:
+    """Send one SMS of ``text`` with ``access_token``; return the sandbox's answer."""
+    message = {"to": "01000000000", "from": "029302266", "text": text}
+    return http.post(
+        sandbox.base_url + SEND_MESSAGE_PATH,
+        json={"message": message},
+        headers=bearer(access_token),
+    )

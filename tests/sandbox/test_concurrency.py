@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .helpers import refresh, tokens
+from .helpers import refresh, send_message, tokens
 
 THREADS = 16
 REFRESHES = 20
@@ -52,15 +52,10 @@ def test_with_rotation_exactly_one_of_many_simultaneous_refreshes_succeeds(rotat
 
 def test_concurrent_sends_charge_exactly_once_each(auto_sandbox, http):
     access_token = tokens(auto_sandbox, http)["access_token"]
-    message = {"to": "01000000000", "from": "029302266", "text": "hi"}
 
     def send(_: int) -> int:
         with requests.Session() as session:
-            return session.post(
-                auto_sandbox.base_url + "/messages/v4/send",
-                json={"message": message},
-                headers={"Authorization": f"Bearer {access_token}"},
-            ).status_code
+            return send_message(auto_sandbox, session, access_token).status_code
 
     with ThreadPoolExecutor(THREADS) as pool:
         statuses = list(pool.map(send, range(THREADS * 4)))

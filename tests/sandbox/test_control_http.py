@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .helpers import TOKEN_PATH, bearer, refresh, tokens
+from .helpers import TOKEN_PATH, bearer, refresh, send_message, tokens
 
 MEMBER = "/users/v1/member"
 
@@ -105,12 +105,7 @@ def test_reset_over_http_forgets_everything(auto_sandbox, http):
 
 def test_inspection_over_http_matches_the_python_api(auto_sandbox, http):
     issued = tokens(auto_sandbox, http)
-    message = {"to": "01000000000", "from": "029302266", "text": "hi"}
-    http.post(
-        auto_sandbox.base_url + "/messages/v4/send",
-        json={"message": message},
-        headers=bearer(issued["access_token"]),
-    )
+    send_message(auto_sandbox, http, issued["access_token"])
     assert control(auto_sandbox, http, "GET", "token-calls").json() == auto_sandbox.token_calls()
     assert control(auto_sandbox, http, "GET", "requests").json() == auto_sandbox.requests_seen()
     assert control(auto_sandbox, http, "GET", "messages").json() == auto_sandbox.messages()

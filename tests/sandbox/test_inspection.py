@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 import json
 
-from .helpers import AUTHORIZE_PATH, TOKEN_PATH, bearer, get_code, refresh, tokens
+from .helpers import AUTHORIZE_PATH, TOKEN_PATH, bearer, get_code, refresh, send_message, tokens
 
 
 def everything_seen(sandbox) -> str:
@@ -104,12 +104,7 @@ def test_reset_forgets_grants_messages_counters_requests_faults_and_restores_bal
     auto_sandbox, http
 ):
     issued = tokens(auto_sandbox, http)
-    message = {"to": "01000000000", "from": "029302266", "text": "hi"}
-    http.post(
-        auto_sandbox.base_url + "/messages/v4/send",
-        json={"message": message},
-        headers=bearer(issued["access_token"]),
-    )
+    send_message(auto_sandbox, http, issued["access_token"])
     auto_sandbox.inject_fault("/users/v1/member", status=500)
     member = auto_sandbox.default_user.member_id
     assert auto_sandbox.balance(member) == 9980.0
@@ -124,12 +119,7 @@ def test_reset_forgets_grants_messages_counters_requests_faults_and_restores_bal
 
 def test_the_index_page_lists_users_and_messages(auto_sandbox, http):
     issued = tokens(auto_sandbox, http)
-    message = {"to": "01000000000", "from": "029302266", "text": "<b>첫 메시지</b>"}
-    http.post(
-        auto_sandbox.base_url + "/messages/v4/send",
-        json={"message": message},
-        headers=bearer(issued["access_token"]),
-    )
+    send_message(auto_sandbox, http, issued["access_token"], text="<b>첫 메시지</b>")
     page = http.get(auto_sandbox.base_url + "/")
     assert page.headers["Content-Type"] == "text/html; charset=utf-8"
     assert "demo@sandbox.coolsms.test" in page.text
