@@ -100,34 +100,28 @@ def test_sc09_connect_requires_a_logged_in_user(browser: Client) -> None:
 # --- State -------------------------------------------------------------------------------
 
 
+def begin(session: SessionStore) -> pending_flows.PendingFlow:
+    """Begin a connect flow for user 1 with the usual limits; return its record."""
+    return pending_flows.begin(
+        session,
+        user_pk=1,
+        next_url="/",
+        redirect_uri=CALLBACK,
+        code_verifier=None,
+        ttl=600,
+        limit=5,
+    )
+
+
 def test_sc01_state_has_at_least_128_bits_and_never_repeats() -> None:
     session = SessionStore()
-    states = {
-        pending_flows.begin(
-            session,
-            user_pk=1,
-            next_url="/",
-            redirect_uri=CALLBACK,
-            code_verifier=None,
-            ttl=600,
-            limit=5,
-        ).state
-        for _ in range(1000)
-    }
+    states = {begin(session).state for _ in range(1000)}
     assert len(states) == 1000
     # token_urlsafe(32): 43 characters of base64url, 6 bits each.
     assert min(len(value) for value in states) * 6 >= 128
     with mock.patch("coolsms_oauth_django.pending_flows.secrets.token_urlsafe") as token_urlsafe:
         token_urlsafe.return_value = "x" * 43
-        pending_flows.begin(
-            session,
-            user_pk=1,
-            next_url="/",
-            redirect_uri=CALLBACK,
-            code_verifier=None,
-            ttl=600,
-            limit=5,
-        )
+        begin(session)
     token_urlsafe.assert_called_once_with(32)
 
 
