@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 
 class SandboxError(Exception):
     """A request the sandbox refuses; becomes a JSON error response."""
@@ -28,6 +31,21 @@ class SandboxError(Exception):
 def validation_error(message: str) -> SandboxError:
     """Return a ``ValidationError`` (400)."""
     return SandboxError(400, "ValidationError", message)
+
+
+def json_object(payload: Any) -> dict[str, Any]:
+    """Return ``payload`` if it is a JSON object; else raise a ``ValidationError``."""
+    if not isinstance(payload, dict):
+        raise validation_error("body must be a JSON object")
+    return payload
+
+
+def one_of(name: str, value: Any, choices: Iterable[str]) -> str:
+    """Return ``value`` if it is one of ``choices``; else raise a ``ValidationError``."""
+    allowed = tuple(choices)
+    if value not in allowed:
+        raise validation_error(f"{name} must be one of {', '.join(allowed)}")
+    return str(value)
 
 
 def invalid_grant(message: str) -> SandboxError:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .. import sms
-from .errors import SandboxError, validation_error
+from .errors import SandboxError, json_object, validation_error
 from .users import SandboxUser
 
 #: What one message costs, in KRW, by type.
@@ -160,8 +160,7 @@ class SendManyRequest:
 
 def parse_send_many(payload: Any) -> SendManyRequest:
     """Check the shape of a ``POST /messages/v4/send-many/detail`` body."""
-    if not isinstance(payload, dict):
-        raise validation_error("body must be a JSON object")
+    payload = json_object(payload)
     messages = payload.get("messages")
     if not isinstance(messages, list) or not messages:
         raise validation_error("messages must be a non-empty array")

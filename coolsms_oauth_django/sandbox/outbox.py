@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .. import sms
-from .errors import SandboxError, validation_error
+from .errors import SandboxError, json_object, one_of, validation_error
 from .messages import (
     CARRIER_FAILURES,
     STATUS_MESSAGES,
@@ -472,11 +472,9 @@ class Outbox:
 
     def upload(self, user: SandboxUser, payload: Any) -> dict[str, Any]:
         """Store an uploaded image (``POST /storage/v1/files``) and describe it."""
-        if not isinstance(payload, dict):
-            raise validation_error("body must be a JSON object")
-        kind, name, encoded = payload.get("type"), payload.get("name"), payload.get("file")
-        if kind not in STORAGE_TYPES:
-            raise validation_error(f"type must be one of {', '.join(STORAGE_TYPES)}")
+        payload = json_object(payload)
+        kind = one_of("type", payload.get("type"), STORAGE_TYPES)
+        name, encoded = payload.get("name"), payload.get("file")
         if not isinstance(name, str) or not name:
             raise validation_error("name is required")
         if not isinstance(encoded, str) or not encoded:

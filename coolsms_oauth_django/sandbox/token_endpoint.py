@@ -7,7 +7,7 @@ import binascii
 from urllib.parse import unquote_plus
 
 from .config import SandboxConfig
-from .errors import SandboxError, validation_error
+from .errors import SandboxError, json_object, validation_error
 from .memory import SandboxState, same_secret
 from .web import (
     FORM_TYPE,
@@ -29,9 +29,7 @@ def token_params(request: Request) -> dict[str, str]:
         return request.form()
     if request.content_type != "application/json":
         raise validation_error(f"Content-Type must be application/json or {FORM_TYPE}")
-    data = request.json()
-    if not isinstance(data, dict):
-        raise validation_error("body must be a JSON object")
+    data = json_object(request.json())
     params: dict[str, str] = {}
     for key, value in data.items():
         if value is None:

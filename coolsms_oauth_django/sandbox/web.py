@@ -8,7 +8,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .errors import SandboxError, validation_error
+from .errors import SandboxError, json_object, validation_error
 
 JSON_TYPE = "application/json; charset=utf-8"
 HTML_TYPE = "text/html; charset=utf-8"
@@ -80,10 +80,7 @@ class Request:
         """Return the JSON body, which may be empty, as an object."""
         if not self.body.strip():
             return {}
-        data = self.json()
-        if not isinstance(data, dict):
-            raise validation_error("body must be a JSON object")
-        return data
+        return json_object(self.json())
 
     def cookie(self, name: str) -> str | None:
         """Return the value of cookie ``name``, if the request carries it."""

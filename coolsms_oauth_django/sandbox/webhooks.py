@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from ..endpoints import SINGLE_REPORT_EVENT
-from .errors import SandboxError, validation_error
+from .errors import SandboxError, json_object, one_of, validation_error
 from .outbox import DELIVERED_AFTER, SENT_AFTER, Outbox, StoredMessage, new_id
 from .token_signer import iso_timestamp
 from .users import SandboxUser
@@ -164,11 +164,9 @@ class Webhooks:
 
     def register(self, user: SandboxUser, payload: Any) -> dict[str, Any]:
         """Register a webhook (``POST /webhook/v1/outgoing``) and return it."""
-        if not isinstance(payload, dict):
-            raise validation_error("body must be a JSON object")
-        event_id, url, secret = payload.get("eventId"), payload.get("url"), payload.get("secret")
-        if event_id not in EVENTS:
-            raise validation_error(f"eventId must be one of {', '.join(EVENTS)}")
+        payload = json_object(payload)
+        event_id = one_of("eventId", payload.get("eventId"), EVENTS)
+        url, secret = payload.get("url"), payload.get("secret")
         problem = report_url_problem(url)
         if problem:
             raise validation_error(problem)
