@@ -121,6 +121,8 @@ refresh_batch_task: Any = None
 #: :data:`refresh_batch_task` (``None`` before Django 6.0).
 refresh_due_task: Any = None
 
+# The same two tasks as celery_tasks() makes, alike by design: each framework needs its own
+# functions, and both call refresh_batch() and enqueue_due(), where the work is.
 if _framework is not None:
 
     def _refresh_batch(account_pks: list[int], window: float = DEFAULT_WINDOW) -> dict[str, Any]:
