@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -47,7 +48,7 @@ def test_refresh_now_reports_failures_and_shows_the_last_error(
     def answer(request: Any) -> tuple[int, dict[str, str], str]:
         if b'"bad"' in request.body:
             return 403, {}, '{"errorCode": "InvalidGrant", "errorMessage": "revoked"}'
-        return 200, {}, '{"access_token": "access-2", "token_type": "Bearer"}'
+        return 200, {}, json.dumps(token_body("access-2", refresh_token=None))
 
     responses.add_callback(responses.POST, TOKEN_URL, callback=answer)
     page = refresh_now(admin_client, good, bad).content.decode()

@@ -89,11 +89,7 @@ H1_FAULTS: dict[str, dict[str, Any]] = {
     "bad-body": {},  # per endpoint, below
 }
 BAD_BODIES: dict[str, Any] = {
-    endpoints.TOKEN_PATH: {
-        "access_token": REFUSED_TOKENS[0],
-        "refresh_token": REFUSED_TOKENS[1],
-        "token_type": "mac",
-    },
+    endpoints.TOKEN_PATH: token_body(*REFUSED_TOKENS, token_type="mac"),
     endpoints.MEMBER_PATH: '{"memberId": ',
     endpoints.BALANCE_PATH: "[" * 50,
 }

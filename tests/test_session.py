@@ -100,7 +100,7 @@ def test_a_kept_token_is_read_again_once_it_is_due() -> None:
     CoolSMSAccount.objects.filter(pk=account.pk).update(access_token="access-2")
     later = clock.now() + timedelta(seconds=3600 - 30)  # inside REFRESH_LEEWAY of its expiry
     with opened, mock.patch("coolsms_oauth_django.clock.now", return_value=later):
-        responses.post(TOKEN_URL, json={"access_token": "access-3", "token_type": "Bearer"})
+        responses.post(TOKEN_URL, json=token_body("access-3", refresh_token=None))
         opened.get_balance()
     assert responses.calls[-1].request.headers["Authorization"] == "Bearer access-3"
 

@@ -16,6 +16,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from .coolsms import token_body
+
 LIFETIME = 86400
 
 
@@ -57,11 +59,7 @@ class TokenServer:
                     time.sleep(server.delay)
                 finally:
                     server.leave()
-                answer = {
-                    "access_token": f"served-{number}",
-                    "token_type": "Bearer",
-                    "expires_in": LIFETIME,
-                }
+                answer = token_body(f"served-{number}", refresh_token=None, expires_in=LIFETIME)
                 send_json(self, answer)
 
             def log_message(self, format: str, *args: Any) -> None:
