@@ -22,9 +22,9 @@ import requests
 from django.db import connections
 
 from . import refresh
+from .adapter import get_adapter
 from .conf import app_settings
 from .exceptions import CoolSMSOAuthError, DecryptionError, ReconnectRequired, TokenError
-from .http import create_session
 
 logger = logging.getLogger("coolsms_oauth_django")
 
@@ -103,13 +103,13 @@ def failure_reason(err: BaseException) -> str:
 
 
 def worker_session(url: str) -> requests.Session:
-    """Return a session for many calls to ``url``'s host that reads the environment once.
+    """Return the adapter's session for many calls to ``url``'s host, reading the environment once.
 
     ``requests`` looks up proxies, the CA bundle and ``.netrc`` in the environment on every
     call; for a worker making thousands of token calls that is a large share of its CPU, so
     the same settings are read here once and the session is told not to look again.
     """
-    session = create_session()
+    session = get_adapter().http_session()
     found = session.merge_environment_settings(url, {}, None, None, None)
     session.proxies.update(found["proxies"])
     session.verify = found["verify"]

@@ -13,7 +13,7 @@ import responses
 from django.http import HttpRequest
 from django.test import Client
 
-from coolsms_oauth_django import refresh
+from coolsms_oauth_django import bulk_refresh, refresh
 from coolsms_oauth_django.adapter import CoolSMSAdapter, get_adapter
 from coolsms_oauth_django.checks import E011, check_settings
 from coolsms_oauth_django.models import CoolSMSAccount
@@ -120,6 +120,18 @@ def test_a_refresh_uses_the_adapters_session(settings: Any) -> None:
     account = make_account(make_user(), expires_in=-10)
     responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
     assert refresh.refresh_account(account.pk) == "access-2"
+    assert responses.calls[0].request.headers[MARK[0]] == MARK[1]
+    assert len(handed_out) == 1
+
+
+@responses.activate
+def test_a_bulk_refresh_uses_the_adapters_session(settings: Any) -> None:
+    use(settings, MarkedSessionAdapter)
+    handed_out.clear()
+    account = make_account(make_user(), expires_in=-10)
+    responses.post(TOKEN_URL, json=token_body("access-2"))
+    tally = bulk_refresh.refresh_many([account.pk], leeway=60)
+    assert tally.refreshed == 1
     assert responses.calls[0].request.headers[MARK[0]] == MARK[1]
     assert len(handed_out) == 1
 
