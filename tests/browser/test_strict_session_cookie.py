@@ -27,7 +27,8 @@ RESUMED = re.compile(r"/coolsms/callback/\?.*coolsms_resumed=1")
 
 
 @pytest.fixture(scope="module")
-def demo(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def strict_demo(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo with ``SESSION_COOKIE_SAMESITE = "Strict"``, its site at ``localhost``."""
     workdir = tmp_path_factory.mktemp("strict")
     with running_demo(workdir, DJANGO_SESSION_COOKIE_SAMESITE="Strict") as running:
         yield dataclasses.replace(
@@ -62,18 +63,20 @@ def assert_connected(
 
 
 def test_the_resume_page_completes_the_connection_by_itself(
-    demo: Demo, new_page: PageFactory
+    strict_demo: Demo, new_page: PageFactory
 ) -> None:
     page = new_page()
-    answers = start_connecting(page, demo)
-    consent(page, demo)
-    assert_connected(page, demo, answers)
+    answers = start_connecting(page, strict_demo)
+    consent(page, strict_demo)
+    assert_connected(page, strict_demo, answers)
     page.click("#coolsms-disconnect")
     page.wait_for_selector("#not-connected")
 
 
 @pytest.mark.presses("coolsms-resume-link")
-def test_the_resume_pages_link_completes_the_connection(demo: Demo, new_page: PageFactory) -> None:
+def test_the_resume_pages_link_completes_the_connection(
+    strict_demo: Demo, new_page: PageFactory
+) -> None:
     page = new_page("ko-KR")
     held: list[str] = []
 
@@ -83,8 +86,8 @@ def test_the_resume_pages_link_completes_the_connection(demo: Demo, new_page: Pa
         route.fulfill(status=204)
 
     page.route(RESUMED, hold, times=1)
-    answers = start_connecting(page, demo)
-    consent(page, demo)
+    answers = start_connecting(page, strict_demo)
+    consent(page, strict_demo)
     page.wait_for_selector("#coolsms-resume-link")
     assert page.locator("main p").inner_text() == "쿨에스엠에스 연결을 마무리하는 중… 계속"
     for _ in range(100):  # wait for the page's own refresh, held above
@@ -93,4 +96,4 @@ def test_the_resume_pages_link_completes_the_connection(demo: Demo, new_page: Pa
         page.wait_for_timeout(100)
     assert held, "the resume page did not refresh itself"
     page.click("#coolsms-resume-link")
-    assert_connected(page, demo, answers, "쿨에스엠에스 계정이 연결되었습니다.")
+    assert_connected(page, strict_demo, answers, "쿨에스엠에스 계정이 연결되었습니다.")
