@@ -21,15 +21,8 @@ if __package__ in (None, ""):
 
 from bench import common
 from bench.sandbox_process import SandboxProcess
+from tests.helpers.middleware import MIDDLEWARE
 
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "coolsms_oauth_django.middleware.CoolSMSMiddleware",
-]
 NEXT = "/done/"
 
 #: Where a profiled frame's own time is counted, by a fragment of its file path.

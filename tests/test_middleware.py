@@ -24,6 +24,7 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import CoolSMSSession
 
 from .helpers.accounts import make_account, make_user
+from .helpers.middleware import MIDDLEWARE
 
 pytestmark = pytest.mark.django_db
 
@@ -47,15 +48,6 @@ urlpatterns = [
     path("reconnect/", reconnect_view),
     path("plain/", plain_view),
     path("coolsms/", include("coolsms_oauth_django.urls")),
-]
-
-MIDDLEWARE = [
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "coolsms_oauth_django.middleware.CoolSMSMiddleware",
 ]
 
 
