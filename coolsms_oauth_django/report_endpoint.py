@@ -37,7 +37,7 @@ from .models import CoolSMSAccount, ReportEvent
 from .reports import MalformedReport, MessageReport, parse_events, report_token, token_matches
 from .session import CoolSMSSession
 
-__all__ = ["EVENT_MEMORY", "ReportView", "report_path", "report_url"]
+__all__ = ["EVENT_MEMORY", "ReportView", "register_report_url", "report_path", "report_url"]
 
 logger = logging.getLogger("coolsms_oauth_django")
 security_logger = logging.getLogger("django.security.coolsms_oauth")

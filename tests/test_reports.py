@@ -104,6 +104,17 @@ def test_a_retried_event_is_passed_on_once(account: CoolSMSAccount) -> None:
     assert ReportEvent.objects.count() == 2
 
 
+def test_a_request_of_many_events_passes_each_on_once(account: CoolSMSAccount) -> None:
+    from coolsms_oauth_django.report_endpoint import BATCH
+
+    size = 2 * BATCH + 7  # more than one batch of stored and read-back event ids
+    body = [event(number) for number in range(size)]
+    with captured(signals.message_report) as sent:
+        assert post(account, body).json() == {"received": size, "passedOn": size}
+        assert post(account, body).json() == {"received": size, "passedOn": 0}
+    assert len(sent) == size == ReportEvent.objects.count()
+
+
 def test_a_forged_token_is_a_404_and_passes_nothing_on(account: CoolSMSAccount) -> None:
     real = report_path(str(account.member_id))
     one_off = real[:-2] + ("0" if real[-2] != "0" else "1") + "/"
