@@ -23,7 +23,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 import jwt
@@ -303,6 +303,21 @@ def decode_object(content: bytes | None) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
+def _sendable(token: Any) -> TypeGuard[str]:
+    """Tell whether ``token`` is a non-empty run of printable ASCII (RFC 6749's VSCHAR).
+
+    Anything else (a line break, a leading space, a non-ASCII letter) could not be sent in a
+    header: ``requests`` would refuse it with an error whose message is the header itself.
+    """
+    return (
+        isinstance(token, str)
+        and token.isascii()
+        and token.isprintable()
+        and bool(token.strip())
+        and token == token.strip()
+    )
+
+
 def parse_token_response(
     content: bytes | None,
     *,
@@ -317,11 +332,15 @@ def parse_token_response(
     access_token = data.get("access_token")
     if not isinstance(access_token, str) or not access_token.strip():
         raise TokenError("The CoolSMS token response has no access_token.")
+    if not _sendable(access_token):
+        raise TokenError(
+            "The CoolSMS token response has an access_token that is not printable ASCII."
+        )
     token_type = data.get("token_type", "Bearer")
     if not isinstance(token_type, str) or token_type.lower() != "bearer":
         raise TokenError("The CoolSMS token response has a token_type other than Bearer.")
     refresh_token = data.get("refresh_token")
-    if refresh_token is not None and (not isinstance(refresh_token, str) or not refresh_token):
+    if refresh_token is not None and not _sendable(refresh_token):
         raise TokenError("The CoolSMS token response has an invalid refresh_token.")
     claims = unverified_claims(access_token)
     return TokenSet(

@@ -21,7 +21,12 @@ from django.views.debug import ExceptionReporter
 
 from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
 from coolsms_oauth_django.conf import app_settings, collect_problems, oauth_config, raw_settings
-from coolsms_oauth_django.exceptions import CoolSMSAPIError, ReconnectRequired, TokenRefreshError
+from coolsms_oauth_django.exceptions import (
+    CoolSMSAPIError,
+    ReconnectRequired,
+    TokenError,
+    TokenRefreshError,
+)
 from coolsms_oauth_django.http import create_session
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.refresh import refresh_account, refresh_budget
@@ -246,6 +251,32 @@ def test_h01_an_error_report_still_says_why_the_call_failed(
     error, reports = report_of(call)
     assert "Connection refused" in str(error)
     assert "Connection refused" in reports[1]
+
+
+@responses.activate
+@pytest.mark.parametrize(
+    "token", ["eyJ.line\nbreak", "eyJ.carriage\rreturn", " eyJ.leading-space", "eyJ.t\u00e4b"]
+)
+def test_h01_a_token_that_cannot_travel_in_a_header_is_refused_before_any_message_shows_it(
+    token: str,
+) -> None:
+    # Sent in a header, requests would refuse it with an error whose text is the header.
+    responses.post(TOKEN_URL, json={"access_token": token, "token_type": "Bearer"})
+    error, reports = report_of(
+        lambda: oauth.exchange_code(
+            oauth_config(), create_session(), code="c", redirect_uri=REDIRECT_URI, now=clock.now()
+        )
+    )
+    assert isinstance(error, TokenError) and "access_token" in str(error)
+    assert leaked([token.strip(), repr(token)[1:-1]], [*reports, str(error)]) == []
+
+
+@responses.activate
+def test_h01_a_refresh_token_that_is_not_printable_ascii_is_refused() -> None:
+    body = {"access_token": "eyJ.ok", "refresh_token": "ref\nresh", "token_type": "Bearer"}
+    responses.post(TOKEN_URL, json=body)
+    with create_session() as http, pytest.raises(TokenError, match="refresh_token"):
+        oauth.refresh_tokens(oauth_config(), http, refresh_token="r", scopes=(), now=clock.now())
 
 
 # --- H11: plain HTTP only to this machine; a missing refresh token named as such --------------
