@@ -54,7 +54,7 @@ SERVER_SETTINGS = '''
 import json
 import os
 
-from .settings import *  # noqa: F403
+from tests.settings import *  # noqa: F403
 
 DATABASES["default"]["NAME"] = os.environ["RELIABILITY_DB_NAME"]  # noqa: F405
 COOLSMS_OAUTH = json.loads(os.environ["RELIABILITY_COOLSMS_OAUTH"])
