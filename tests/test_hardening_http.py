@@ -261,7 +261,7 @@ def test_h01_a_token_that_cannot_travel_in_a_header_is_refused_before_any_messag
     token: str,
 ) -> None:
     # Sent in a header, requests would refuse it with an error whose text is the header.
-    responses.post(TOKEN_URL, json={"access_token": token, "token_type": "Bearer"})
+    responses.post(TOKEN_URL, json=token_body(token, refresh_token=None))
     error, reports = report_of(
         lambda: oauth.exchange_code(
             oauth_config(), create_session(), code="c", redirect_uri=REDIRECT_URI, now=clock.now()

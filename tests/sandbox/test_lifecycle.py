@@ -12,6 +12,8 @@ import requests
 
 from coolsms_oauth_django.sandbox import Sandbox, SandboxUser, default_users
 
+from ..helpers.servers import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,9 +45,7 @@ def test_base_url_needs_a_port():
 
 
 def test_a_given_port_is_used():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with Sandbox(port=port) as sandbox:
         assert sandbox.base_url.endswith(f":{port}")
 
