@@ -35,12 +35,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
 
 @pytest.fixture
-def clock(sandbox_clock: FakeClock) -> FakeClock:
-    return sandbox_clock
-
-
-@pytest.fixture
-def opened(coolsms_sandbox: Sandbox, clock: FakeClock) -> Iterator[CoolSMSSession]:
+def opened(coolsms_sandbox: Sandbox, sandbox_clock: FakeClock) -> Iterator[CoolSMSSession]:
     settings = sandbox_settings(coolsms_sandbox, SCOPES=SCOPES, APP_ID=APP_ID)
     with override_settings(COOLSMS_OAUTH=settings):
         user = make_user()
@@ -126,11 +121,11 @@ def test_a_long_list_is_sent_in_calls_of_the_limit_in_order(
 
 
 def test_scheduled_groups_wait_and_can_be_cancelled_with_a_refund(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, clock: FakeClock
+    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock
 ) -> None:
     member = coolsms_sandbox.default_user.member_id
     before = coolsms_sandbox.balance(member)
-    when = datetime.fromtimestamp(clock.now, tz=timezone.utc) + timedelta(hours=2)
+    when = datetime.fromtimestamp(sandbox_clock.now, tz=timezone.utc) + timedelta(hours=2)
     [answer] = opened.send_many([notice("01011110001")], scheduled_at=when)
     group_id = answer["groupInfo"]["groupId"]
     assert answer["groupInfo"]["status"] == "SCHEDULED"
@@ -138,7 +133,7 @@ def test_scheduled_groups_wait_and_can_be_cancelled_with_a_refund(
     cancelled = opened.cancel_scheduled(group_id)
     assert cancelled["status"] == "FAILED"
     assert coolsms_sandbox.balance(member) == before
-    clock.advance(3 * 3600)
+    sandbox_clock.advance(3 * 3600)
     assert opened.get_group(group_id)["count"]["sentTotal"] == 0
 
 
@@ -213,12 +208,12 @@ def test_upload_image_reads_a_file_and_refuses_a_big_one_without_a_call(
 
 
 def test_get_group_follows_the_status_on_the_sandbox_clock(
-    opened: CoolSMSSession, clock: FakeClock
+    opened: CoolSMSSession, sandbox_clock: FakeClock
 ) -> None:
     [answer] = opened.send_many([notice("01011110001"), notice("01099990001")])
     group_id = answer["groupInfo"]["groupId"]
     assert opened.get_group(group_id)["status"] == "SENDING"
-    clock.advance(DELIVERED_AFTER)
+    sandbox_clock.advance(DELIVERED_AFTER)
     group = opened.get_group(group_id)
     assert group["status"] == "COMPLETE"
     assert (group["count"]["sentSuccess"], group["count"]["sentFailed"]) == (1, 1)

@@ -74,13 +74,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def clock(sandbox_clock: FakeClock) -> FakeClock:
-    return sandbox_clock
-
-
-@pytest.fixture
 def opened(
-    db: None, coolsms_sandbox: Sandbox, clock: FakeClock, user: AbstractBaseUser
+    db: None, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, user: AbstractBaseUser
 ) -> Iterator[CoolSMSSession]:
     settings = sandbox_settings(coolsms_sandbox, SCOPES=SCOPES, REPORT_SECRETS=[SECRET])
     with override_settings(COOLSMS_OAUTH=settings):
@@ -159,17 +154,17 @@ def test_the_command_names_a_user_who_is_not_connected(db: None) -> None:
 
 
 def test_the_sandbox_posts_each_status_a_message_reaches(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, clock: FakeClock, receiver: Receiver
+    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, receiver: Receiver
 ) -> None:
     opened.register_report_webhook(receiver.url)
     [answer] = opened.send_many(notice("01011112222", FAILING_NUMBER))
     coolsms_sandbox.deliver_reports()
     assert receiver.bodies == []  # accepted (2000) is the send's own answer
 
-    clock.advance(SENT_AFTER)
+    sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     assert receiver.events() == [("01011112222", "3000"), (FAILING_NUMBER, "3000")]
-    clock.advance(DELIVERED_AFTER - SENT_AFTER)
+    sandbox_clock.advance(DELIVERED_AFTER - SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     assert receiver.events()[2:] == [("01011112222", "4000"), (FAILING_NUMBER, "3043")]
 
@@ -178,25 +173,25 @@ def test_the_sandbox_posts_each_status_a_message_reaches(
     assert event["data"]["groupId"] == answer["groupInfo"]["groupId"]
     assert event["data"]["accountId"] == answer["groupInfo"]["accountId"]
     assert event["data"]["dateReceived"] is not None
-    clock.advance(60)
+    sandbox_clock.advance(60)
     coolsms_sandbox.deliver_reports()
     assert len(receiver.bodies) == 2  # nothing more to say
 
 
 def test_a_delivery_not_answered_200_is_retried_five_times_then_given_up(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, clock: FakeClock, receiver: Receiver
+    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, receiver: Receiver
 ) -> None:
     opened.register_report_webhook(receiver.url)
     opened.send_many(notice("01011112222"))
     receiver.statuses = [500, 503, 404] * 10
-    clock.advance(SENT_AFTER)
+    sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     for delay in RETRY_DELAYS:
-        clock.advance(delay - 0.5)
+        sandbox_clock.advance(delay - 0.5)
         coolsms_sandbox.deliver_reports()
-        clock.advance(0.5)
+        sandbox_clock.advance(0.5)
         coolsms_sandbox.deliver_reports()
-    clock.advance(3600)
+    sandbox_clock.advance(3600)
     coolsms_sandbox.deliver_reports()
 
     # Two deliveries (at the carrier, then delivered), each tried six times, then given up.
@@ -216,16 +211,16 @@ def test_a_delivery_not_answered_200_is_retried_five_times_then_given_up(
 
 
 def test_a_retried_delivery_that_gets_a_200_is_delivered(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, clock: FakeClock, receiver: Receiver
+    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, receiver: Receiver
 ) -> None:
     opened.register_report_webhook(receiver.url)
     opened.send_many(notice("01011112222"))
     receiver.statuses = [502]
-    clock.advance(SENT_AFTER)
+    sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     [delivery] = coolsms_sandbox.report_deliveries()
     assert (delivery["state"], delivery["nextAttempt"] is not None) == ("retrying", True)
-    clock.advance(RETRY_DELAYS[0])
+    sandbox_clock.advance(RETRY_DELAYS[0])
     coolsms_sandbox.deliver_reports()
     delivery = coolsms_sandbox.report_deliveries()[0]
     assert delivery["state"] == "delivered"
@@ -236,11 +231,11 @@ def test_a_retried_delivery_that_gets_a_200_is_delivered(
 
 
 def test_a_site_that_does_not_answer_is_retried(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, clock: FakeClock
+    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock
 ) -> None:
     opened.register_report_webhook("http://127.0.0.1:9/nobody-listens/")
     opened.send_many(notice("01011112222"))
-    clock.advance(SENT_AFTER)
+    sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     [delivery] = coolsms_sandbox.report_deliveries()
     assert delivery["state"] == "retrying"
@@ -253,7 +248,7 @@ def test_a_site_that_does_not_answer_is_retried(
 
 @pytest.mark.django_db(transaction=True)
 def test_reports_from_the_sandbox_reach_message_report_once(
-    coolsms_sandbox: Sandbox, clock: FakeClock, user: AbstractBaseUser, live_server: Any
+    coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, user: AbstractBaseUser, live_server: Any
 ) -> None:
     settings = sandbox_settings(coolsms_sandbox, SCOPES=SCOPES, REPORT_SECRETS=[SECRET])
     with override_settings(COOLSMS_OAUTH=settings):
@@ -264,7 +259,7 @@ def test_reports_from_the_sandbox_reach_message_report_once(
         with get_coolsms_session(user) as session:
             [answer] = session.send_many(notice("01011112222", FAILING_NUMBER))
         with captured(signals.message_report) as sent:
-            clock.advance(DELIVERED_AFTER)
+            sandbox_clock.advance(DELIVERED_AFTER)
             coolsms_sandbox.deliver_reports()
     reports = [call["report"] for call in sent]
     assert sorted((r.to, r.status_code) for r in reports) == [
