@@ -21,6 +21,7 @@ BENCHMARKS = [
     "send_many",
     "admin",
     "reports",
+    "refresh",
 ]
 
 

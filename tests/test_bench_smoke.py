@@ -96,3 +96,15 @@ def test_reports_benchmark_passes_each_event_on_once() -> None:
     size = result.checks["size"]
     assert result.checks["received"] == result.checks["passed_on"] == size
     assert result.checks["retried_passed_on"] == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_refresh_benchmark_refreshes_every_due_account() -> None:
+    from bench import bench_refresh
+
+    result = bench_refresh.run(quick=True)
+    sizes = result.checks["sizes"]
+    assert result.checks["command_summary"].startswith(f"Refreshed {sizes['command']}, ")
+    assert result.checks["cpu_summary"].startswith(f"Refreshed {sizes['cpu']}, ")
+    assert result.checks["celery_done"] == sizes["celery"]

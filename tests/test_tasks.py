@@ -20,13 +20,12 @@ from coolsms_oauth_django import tasks
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import make_account, make_user, stored_tokens
+from .helpers.celery_workers import REDIS_URL, Workers
 from .helpers.token_server import TokenServer
 from .test_refresh_command import due_accounts, point_at, refreshed
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI") == "true"
-#: A Redis database of its own, so the test's queue meets no other keys.
-REDIS_URL = "redis://127.0.0.1:6379/11"
 
 
 def test_the_tasks_module_imports_without_celery() -> None:
@@ -108,58 +107,18 @@ def celery_or_skip() -> Any:
     return redis
 
 
-class Workers:
-    """``count`` Celery worker processes (solo pool) on the queue, against the test database."""
-
-    def __init__(self, env: dict[str, str], count: int) -> None:
-        self.processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    *("-m", "celery", "-A", "tests.helpers.celery_app", "worker"),
-                    *("--pool", "solo", "-n", f"w{n}-{uuid.uuid4().hex[:8]}@%h"),
-                    *("--without-gossip", "--without-mingle", "--loglevel", "WARNING"),
-                    *("-Q", env["COOLSMS_CELERY_QUEUE"]),
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for n in range(count)
-        ]
-
-    def stop(self) -> str:
-        errors = ""
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                _, errors_of_one = process.communicate(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                _, errors_of_one = process.communicate()
-            errors += errors_of_one
-        return errors
-
-
 @pytest.fixture
 def celery_env(settings: Any) -> Iterator[dict[str, str]]:
     redis = celery_or_skip()
     queue = f"coolsms-test-{uuid.uuid4().hex}"
     env = {
         **os.environ,
-        "COOLSMS_CELERY_BROKER": REDIS_URL,
         "COOLSMS_CELERY_QUEUE": queue,
         "COOLSMS_CELERY_DATABASE": connection.settings_dict["NAME"],
     }
-    os.environ.update(COOLSMS_CELERY_BROKER=REDIS_URL, COOLSMS_CELERY_QUEUE=queue)
     try:
         yield env
     finally:
-        os.environ.pop("COOLSMS_CELERY_BROKER")
-        os.environ.pop("COOLSMS_CELERY_QUEUE")
         redis.Redis.from_url(REDIS_URL).delete(queue)
 
 
@@ -183,8 +142,9 @@ def test_two_celery_workers_refresh_every_due_account_once(
                     break
             assert len(replies) == 2, "both workers answer"
             # Two fan-outs at once, as when a run starts before the last one ended.
-            celery_app.refresh_due.delay(3600, 7)
-            celery_app.refresh_due.delay(3600, 7)
+            queue = celery_env["COOLSMS_CELERY_QUEUE"]
+            celery_app.refresh_due.apply_async((3600, 7), queue=queue)
+            celery_app.refresh_due.apply_async((3600, 7), queue=queue)
             deadline = time.monotonic() + 120
             while not all(refreshed(made)) and time.monotonic() < deadline:
                 time.sleep(0.2)

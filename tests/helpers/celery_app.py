@@ -1,8 +1,9 @@
 """The Celery app of the task-queue test: its workers and the test itself load it.
 
-Its settings come from the environment the test gives the workers: the broker
-(``COOLSMS_CELERY_BROKER``), the queue (``COOLSMS_CELERY_QUEUE``), and, in a worker, the test
-database and ``COOLSMS_OAUTH`` (``COOLSMS_CELERY_DATABASE``, ``COOLSMS_CELERY_OAUTH``).
+The broker is :data:`~tests.helpers.celery_workers.REDIS_URL`. A worker's environment names
+its queue (``COOLSMS_CELERY_QUEUE``: the fan-out enqueues its batches there), the database
+and ``COOLSMS_OAUTH`` (``COOLSMS_CELERY_DATABASE``, ``COOLSMS_CELERY_OAUTH``); the sending
+side names the queue in ``apply_async``.
 """
 
 from __future__ import annotations
@@ -21,8 +22,11 @@ if "COOLSMS_CELERY_DATABASE" in os.environ:
         json.loads(os.environ["COOLSMS_CELERY_OAUTH"]),
     )
 
-app = Celery("coolsms_oauth_test", broker=os.environ["COOLSMS_CELERY_BROKER"])
-app.conf.task_default_queue = os.environ["COOLSMS_CELERY_QUEUE"]
+from tests.helpers.celery_workers import REDIS_URL
+
+app = Celery("coolsms_oauth_test", broker=REDIS_URL)
+if "COOLSMS_CELERY_QUEUE" in os.environ:
+    app.conf.task_default_queue = os.environ["COOLSMS_CELERY_QUEUE"]
 # One batch at a time per worker, so the batches spread over both workers.
 app.conf.worker_prefetch_multiplier = 1
 app.conf.broker_connection_retry_on_startup = True
