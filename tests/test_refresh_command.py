@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections import Counter
+from datetime import timedelta
 from io import StringIO
 from typing import Any
 
@@ -224,3 +226,35 @@ def test_a_refresh_without_a_new_refresh_token_leaves_its_ciphertext_alone(
     after = raw_columns(account)
     assert after[0] != before[0] and stored_tokens(account)[0] == "served-1"
     assert after[1] == before[1]
+
+
+# --- spreading a day's refreshes ----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_hourly_runs_with_a_days_window_and_a_share_limit_spread_what_expires_at_once(
+    settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """48 connections made together: each hourly run refreshes its 1/24 share, never more."""
+    start = clock.now()
+    made = [
+        make_account(make_user(f"u{n}"), expires_in=86400 - 60, access=f"old-{n}")
+        for n in range(48)
+    ]
+    hours = [start + timedelta(hours=hour) for hour in range(72)]
+    per_run: list[int] = []
+    with TokenServer() as server:
+        point_at(settings, server)
+        for moment in hours:
+            monkeypatch.setattr(clock, "now", lambda moment=moment: moment)
+            calls = server.calls
+            run("--expiring-within", "86400", "--limit", "2")
+            per_run.append(server.calls - calls)
+            expiries = CoolSMSAccount.objects.values_list("expires_at", flat=True)
+            assert min(expiries) > moment, "no token expired before its refresh"
+    assert per_run == [2] * 72
+    assert len(made) == 48
+    # After the first day, the expiries sit two to an hour: each run's share.
+    expiries = sorted(CoolSMSAccount.objects.values_list("expires_at", flat=True))
+    by_hour = Counter(int((expiry - start).total_seconds() // 3600) for expiry in expiries)
+    assert max(by_hour.values()) == 2
