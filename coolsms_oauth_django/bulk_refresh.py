@@ -3,8 +3,9 @@
 ``coolsms_refresh_tokens`` and :mod:`coolsms_oauth_django.tasks` both come here. Each account
 still goes through :func:`.refresh.refresh_account`, so it is refreshed under its row lock
 and at most once however many workers, commands and user requests ask at the same moment.
-Each worker thread keeps one ``requests.Session`` for all its refreshes, so consecutive token
-calls reuse a kept-alive connection instead of opening a new one each time.
+Each worker thread keeps one ``requests.Session`` (the adapter's ``http_session()``) for all
+its refreshes, so consecutive token calls reuse a kept-alive connection instead of opening a
+new one each time.
 """
 
 from __future__ import annotations
@@ -103,17 +104,19 @@ def failure_reason(err: BaseException) -> str:
 
 
 def worker_session(url: str) -> requests.Session:
-    """Return the adapter's session for many calls to ``url``'s host, reading the environment once.
+    """Return the adapter's session for token calls, reading the environment once for ``url``.
 
     ``requests`` looks up proxies, the CA bundle and ``.netrc`` in the environment on every
     call; for a worker making thousands of token calls that is a large share of its CPU, so
-    the same settings are read here once and the session is told not to look again.
+    the settings it would find are read here once (as ``requests`` merges them) and the
+    session is told not to look again.
     """
     session = get_adapter().http_session()
     found = session.merge_environment_settings(url, {}, None, None, None)
     session.proxies.update(found["proxies"])
     session.verify = found["verify"]
-    session.auth = requests.utils.get_netrc_auth(url)
+    if session.auth is None and session.trust_env:
+        session.auth = requests.utils.get_netrc_auth(url)
     session.trust_env = False
     return session
 

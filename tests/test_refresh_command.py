@@ -258,3 +258,20 @@ def test_hourly_runs_with_a_days_window_and_a_share_limit_spread_what_expires_at
     expiries = sorted(CoolSMSAccount.objects.values_list("expires_at", flat=True))
     by_hour = Counter(int((expiry - start).total_seconds() // 3600) for expiry in expiries)
     assert max(by_hour.values()) == 2
+
+
+def test_a_worker_session_is_the_adapters_and_keeps_its_own_auth(settings: Any) -> None:
+    from coolsms_oauth_django.adapter import CoolSMSAdapter
+
+    class Adapter(CoolSMSAdapter):
+        def http_session(self) -> Any:
+            session = super().http_session()
+            session.auth = ("site", "choice")
+            session.headers["X-Site"] = "1"
+            return session
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("coolsms_oauth_django.bulk_refresh.get_adapter", Adapter)
+        with bulk_refresh.worker_session("https://api.coolsms.co.kr/") as http:
+            assert http.auth == ("site", "choice")
+            assert http.headers["X-Site"] == "1"
