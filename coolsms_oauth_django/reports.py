@@ -156,7 +156,8 @@ def parse_events(body: bytes) -> list[MessageReport]:
     """
     try:
         items = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as err:
+    except (UnicodeDecodeError, ValueError, RecursionError) as err:
+        # RecursionError: arrays nested deeper than the parser goes, well within the size.
         raise MalformedReport("the body is not JSON") from err
     if not isinstance(items, list):
         raise MalformedReport("the body must be a JSON array of events")
