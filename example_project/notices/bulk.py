@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -26,6 +27,11 @@ LAST_NOTICE_KEY = "notices_last_notice"
 #: How many groups the list shows, and how many messages a group's page.
 RECENT_GROUPS = 20
 GROUP_MESSAGES = 200
+
+
+def moment(value):
+    """Return CoolSMS's ISO 8601 time as a datetime, for the ``date`` filter to localise."""
+    return parse_datetime(value) if value else None
 
 
 def failures(answer_failures):
@@ -80,6 +86,8 @@ def notice_groups(request):
     groups, problem = [], None
     try:
         groups = list(islice(request.coolsms.list_groups(limit=RECENT_GROUPS), RECENT_GROUPS))
+        for group in groups:
+            group["created"] = moment(group.get("dateCreated"))
     except (CoolSMSAPIError, TokenError) as error:
         problem = problem_text(error)
     return render(request, "notices/groups.html", {"groups": groups, "problem": problem})
@@ -106,6 +114,7 @@ def notice_group(request, group_id):
     deliveries = {d.message_id: d for d in Delivery.objects.filter(group_id=group_id)}
     for message in recipients:
         message["delivery"] = deliveries.get(message.get("messageId"))
+    group["scheduled"] = moment(group.get("scheduledDate"))
     last = request.session.get(LAST_NOTICE_KEY) or {}
     refused = []
     if last.get("group_id") == group_id:

@@ -141,6 +141,9 @@ def test_a_scheduled_notice_waits_and_can_be_cancelled(demo: Demo, new_page: Pag
     page.wait_for_url(demo.site_url + "notices/groups/G4V*/")
     assert page.locator("#group-status").inner_text() == "SCHEDULED"
     group_id = page.locator("#group-id").inner_text()
+    # The times read as dates in the site's zone ("Dec. 2, 2026, 3:04 p.m."), not as ISO 8601.
+    day = f"{tomorrow.day}, {tomorrow.year}, {tomorrow.hour % 12 or 12}"
+    assert day in page.locator("#group-scheduled").inner_text()
 
     page.click("#cancel-notice")
     page.wait_for_url(f"{demo.site_url}notices/groups/{group_id}/")
@@ -152,3 +155,5 @@ def test_a_scheduled_notice_waits_and_can_be_cancelled(demo: Demo, new_page: Pag
     page.wait_for_url(demo.site_url + "notices/groups/")
     row = page.locator(f'#notice-groups tr[data-group="{group_id}"]')
     assert row.locator('[data-field="status"]').inner_text() == "FAILED"
+    today = datetime.now(ZoneInfo("Asia/Seoul"))
+    assert f"{today.day}, {today.year}, " in row.locator('[data-field="created"]').inner_text()
