@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any
 
 from . import endpoints, sms
-from .exceptions import CoolSMSAPIError, MessagesRejected
+from .exceptions import CoolSMSAPIError, MessagesRejected, detach_errors
 
 __all__ = ["MessagingMixin", "json_object"]
 
@@ -210,6 +210,8 @@ class MessagingMixin:
         """
         return json_object(self.call("DELETE", _group_path(group_id, "/schedule")))
 
+    # Detached: the URL (a report URL's token) is an argument an error report would show.
+    @detach_errors()
     def register_report_webhook(
         self, url: str, *, event: str = endpoints.SINGLE_REPORT_EVENT
     ) -> dict[str, Any]:

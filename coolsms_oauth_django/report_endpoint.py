@@ -32,7 +32,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from . import accounts, clock, signals
 from .conf import app_settings
-from .exceptions import CoolSMSOAuthError
+from .exceptions import CoolSMSOAuthError, detach_errors
 from .models import CoolSMSAccount, ReportEvent
 from .reports import MalformedReport, MessageReport, parse_events, report_token, token_matches
 from .session import CoolSMSSession
@@ -69,6 +69,8 @@ def report_url(member_id: str, site_url: str) -> str:
     return urljoin(site_url, report_path(member_id))
 
 
+# Detached: the URL (its token) is a local variable an error report would show.
+@detach_errors()
 def register_report_url(
     session: CoolSMSSession, member_id: str, site_url: str, *, remove: bool = False
 ) -> tuple[str | None, int]:

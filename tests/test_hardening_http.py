@@ -17,7 +17,6 @@ import pytest
 import requests
 import responses
 from django.test import override_settings
-from django.views.debug import ExceptionReporter
 
 from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
 from coolsms_oauth_django.conf import app_settings, collect_problems, oauth_config, raw_settings
@@ -43,7 +42,7 @@ from .helpers.accounts import (
     stored_tokens,
 )
 from .helpers.coolsms import BALANCE_URL, PROFILE_URL, TOKEN_URL, token_body
-from .helpers.reliability import code_of, leaked
+from .helpers.reliability import code_of, leaked, report_of
 
 pytestmark = pytest.mark.django_db
 
@@ -165,18 +164,6 @@ def api_request(case: Case, fault: str) -> Callable[[], Any]:
     user = case.connected_user()
     case.fail(endpoints.BALANCE_PATH, fault)
     return lambda: get_coolsms_session(user).get(endpoints.BALANCE_PATH)
-
-
-def report_of(call: Callable[[], Any]) -> tuple[BaseException, list[str]]:
-    """Run ``call``; return what it raised and Django's HTML and text reports of it."""
-    try:
-        call()
-    except Exception as err:
-        error: BaseException = err
-    else:
-        raise AssertionError("the call did not fail")
-    reporter = ExceptionReporter(None, type(error), error, error.__traceback__)
-    return error, [reporter.get_traceback_html(), reporter.get_traceback_text()]
 
 
 def revoked(case: Case, fault: str) -> Callable[[], Any]:

@@ -30,6 +30,7 @@ from .helpers.reliability import (
     code_of,
     exception_texts,
     leaked,
+    report_of,
     sandbox_at_debug,
     site_path,
 )
@@ -169,3 +170,65 @@ def test_sc20_a_refused_client_secret_appears_nowhere(
     texts = [caplog.text, *exception_texts(refused.value)]
     texts.append(CoolSMSAccount.objects.get(pk=account.pk).last_error)
     assert leaked([wrong, debug_sandbox.client_secret, *stored_tokens(account)], texts) == []
+
+
+REPORT_SECRET = "report-secret-value-" + "9" * 24
+REPORT_SCOPES = ["users:read", "message:read", "webhook:read", "webhook:write"]
+
+
+def test_h13_no_report_secret_or_report_url_token_in_logs_or_error_reports(
+    user: AbstractBaseUser, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Registering report URLs, failing to, and taking reports, with every log at DEBUG."""
+    from coolsms_oauth_django.report_endpoint import register_report_url, report_path, report_url
+
+    site = "http://127.0.0.1:8000"
+    with sandbox_at_debug(
+        caplog,
+        SCOPES=REPORT_SCOPES,
+        REPORT_SECRETS=[REPORT_SECRET],
+        REPORT_CONFIRM=True,
+        REFRESH_RETRIES=1,
+        TIMEOUT=2,
+    ) as running:
+        account = connect(user, running)
+        member = str(account.member_id)
+        path = report_path(member)
+        token = path.rstrip("/").rsplit("/", 1)[1]
+        texts: list[str | bytes] = []
+        with get_coolsms_session(user) as session:
+            assert register_report_url(session, member, site)[0] == site + path
+            # CoolSMS fails the listing, then the registration itself.
+            for failing in (
+                lambda: register_report_url(session, member, site + "/other/"),
+                lambda: register_report_url(session, member, "http://127.0.0.1:8001"),
+                lambda: session.register_report_webhook(report_url(member, site)),
+            ):
+                running.inject_fault(endpoints.WEBHOOKS_PATH, status=500)
+                error, reports = report_of(failing)
+                assert isinstance(error, CoolSMSOAuthError)
+                texts += [*reports, *exception_texts(error)]
+        # Reports: one CoolSMS does not list, a malformed one, one that cannot be confirmed.
+        report = [
+            {
+                "eventDataId": "EVENT1",
+                "data": {"messageId": "M1", "groupId": "G1", "statusCode": "4000"},
+            }
+        ]
+        browser = Client()
+        for body in (report, "not a report"):
+            response = browser.post(path, body, content_type="application/json")
+            texts += [response.content, str(response.headers)]
+        running.inject_fault(endpoints.MESSAGE_LIST_PATH, status=500, count=2)
+        response = browser.post(path, report, content_type="application/json")
+        assert response.status_code == 503
+        texts += [response.content, str(response.headers), repr(app_settings())]
+    # The request paths Django logs itself (a 4xx or 5xx: "Bad Request: /path") hold the
+    # URL, as any access log does: the URL is the credential. Everything else must not.
+    records = [record for record in caplog.records if record.name != "django.request"]
+    texts += [record.getMessage() for record in records]
+    texts += [str(record.args) for record in records] + [r.exc_text or "" for r in records]
+    secrets = [REPORT_SECRET, token]
+    assert any(record.name.startswith("coolsms_oauth") for record in records)
+    assert leaked(secrets, [f"{path}x"]), "the scan sees"
+    assert leaked(secrets, texts) == []

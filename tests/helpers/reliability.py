@@ -214,3 +214,17 @@ def refresh_then_die(database: str, db_name: str, coolsms: dict[str, Any], accou
     oauth.refresh_tokens = answer_then_die  # type: ignore[assignment]
     refresh.refresh_account(account_pk, force=True)
     os._exit(0)  # not reached: the hook ends the process first
+
+
+def report_of(call: Callable[[], Any]) -> tuple[BaseException, list[str]]:
+    """Run ``call``; return what it raised and Django's HTML and text reports of it."""
+    try:
+        call()
+    except Exception as err:
+        error: BaseException = err
+    else:
+        raise AssertionError("the call did not fail")
+    from django.views.debug import ExceptionReporter
+
+    reporter = ExceptionReporter(None, type(error), error, error.__traceback__)
+    return error, [reporter.get_traceback_html(), reporter.get_traceback_text()]
