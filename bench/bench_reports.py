@@ -14,8 +14,6 @@ from __future__ import annotations
 import gc
 import json
 import sys
-import tracemalloc
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +52,6 @@ def body(size: int, round_number: int) -> bytes:
         for number in range(size)
     ]
     return json.dumps(events, ensure_ascii=False).encode()
-
-
-def peak_memory(call: Callable[[], Any]) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def run(quick: bool = False, rounds: int = 5) -> common.Result:
@@ -114,9 +102,9 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
                 measure("all retried", path, raw, keep=number > 0)
             raw = body(size, rounds + 1)
             peaks = {
-                "bare view": peak_memory(lambda: post("/bare-reports/", raw)),
-                "report endpoint": peak_memory(lambda: post(path, raw)),
-                "all retried": peak_memory(lambda: post(path, raw)),
+                "bare view": common.peak_memory(lambda: post("/bare-reports/", raw)),
+                "report endpoint": common.peak_memory(lambda: post(path, raw)),
+                "all retried": common.peak_memory(lambda: post(path, raw)),
             }
     finally:
         signals.message_report.disconnect(receiver)

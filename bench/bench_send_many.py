@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import gc
 import sys
-import tracemalloc
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -31,16 +29,6 @@ SENDER = "029302266"
 
 def messages(size: int) -> list[dict[str, str]]:
     return [{"to": f"010{n:08d}", "from": SENDER, "text": TEXT} for n in range(size)]
-
-
-def peak_memory(call: Callable[[], Any]) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        call()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
 
 
 def rich_member() -> Any:
@@ -92,7 +80,7 @@ def run(quick: bool = False, rounds: int = 5) -> common.Result:
                 for name in order if number % 2 == 0 else order[::-1]:
                     gc.collect()
                     times[name].append(common.timed(variants[name]))
-            peaks = {name: peak_memory(call) for name, call in variants.items()}
+            peaks = {name: common.peak_memory(call) for name, call in variants.items()}
     bare_name = "bare requests.Session"
     time_ratio = common.paired_ratio(times["session.send_many"], times[bare_name])
     memory_ratio = peaks["session.send_many"] / peaks[bare_name]

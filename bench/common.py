@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime
+import gc
 import math
 import os
 import platform
 import statistics
 import sys
 import time
+import tracemalloc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -228,6 +230,17 @@ def timed(function: Callable[[], Any]) -> float:
 
 
 # -- running one benchmark alone -------------------------------------------------------------
+
+
+def peak_memory(function: Callable[[], Any]) -> int:
+    """Return the peak of memory ``tracemalloc`` traced while ``function`` ran, in bytes."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        function()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 def main(name: str, run: Callable[..., Result], argv: Sequence[str] | None = None) -> Result:
