@@ -58,14 +58,6 @@ class Tally:
         """Return how many connections were handled."""
         return self.refreshed + self.reconnect + self.failed
 
-    def merge(self, other: Tally | dict[str, Any]) -> None:
-        """Add ``other`` (a tally or its :meth:`as_dict`) to this tally."""
-        if isinstance(other, dict):
-            other = Tally.from_dict(other)
-        self.refreshed += other.refreshed
-        self.reconnect += other.reconnect
-        self.failures.update(other.failures)
-
     def as_dict(self) -> dict[str, Any]:
         """Return the tally as plain JSON data (a task's result)."""
         return {
@@ -73,11 +65,6 @@ class Tally:
             "reconnect": self.reconnect,
             "failures": dict(self.failures),
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Tally:
-        """Return the tally :meth:`as_dict` described."""
-        return cls(data["refreshed"], data["reconnect"], Counter(data["failures"]))
 
     def summary(self) -> str:
         """Return one line: refreshed, needing reconnect, failed."""
@@ -90,7 +77,7 @@ class Tally:
         return "; ".join(f"{reason}: {count}" for reason, count in self.failures.most_common())
 
 
-def failure_reason(err: BaseException) -> str:
+def counted_reason(err: BaseException) -> str:
     """Return the reason a failed refresh is counted under: its kind, status and error code."""
     if isinstance(err, DecryptionError):
         return UNREADABLE
@@ -145,7 +132,7 @@ class _Worker:
                     self.tally.reconnect += 1
                 self._report(account_pk, "the user must connect again.")
         except CoolSMSOAuthError as err:
-            self._failed(account_pk, failure_reason(err), f"{type(err).__name__}: {err}")
+            self._failed(account_pk, counted_reason(err), f"{type(err).__name__}: {err}")
         except Exception as err:
             # A database or programming error must not stop the other refreshes.
             logger.exception("CoolSMS account %s: the refresh failed.", account_pk)
