@@ -89,6 +89,10 @@ def test_send_a_notice_to_many_and_follow_its_group(demo: Demo, new_page: PageFa
     assert (count(page, "sentSuccess"), count(page, "sentFailed")) == ("2", "1")
     failed_row = page.locator(f'#group-messages tr[data-to="{CARRIER_FAILURE}"]')
     assert failed_row.locator('[data-field="statusCode"]').inner_text() == "3043"
+    # The repeated number was refused on registration: it is not waiting for any report.
+    refused_code = page.locator('[data-field="statusCode"]', has_text="1026")
+    refused_row = page.locator("#group-messages tr", has=refused_code)
+    assert refused_row.locator('[data-field="delivery"]').inner_text() == "not sent"
 
     page.click("#nav-notice-groups")
     page.wait_for_url(demo.site_url + "notices/groups/")
