@@ -211,26 +211,23 @@ class ConnectionRow(NamedTuple):
 CONNECTION_ROW_FIELDS = ConnectionRow._fields
 
 
+def _connection_row(rows: QuerySet[CoolSMSAccount]) -> ConnectionRow | None:
+    """Return the :class:`ConnectionRow` of the first of ``rows`` in one query, or ``None``."""
+    found = rows.values_list(*CONNECTION_ROW_FIELDS).first()
+    return None if found is None else ConnectionRow(*found)
+
+
 def connection_row(user_pk: Any) -> ConnectionRow | None:
     """Return the connection row of the user with primary key ``user_pk``, or ``None``.
 
     One query, on the database the routers name for reading :class:`CoolSMSAccount`.
     """
-    found = (
-        CoolSMSAccount.objects.filter(user_id=user_pk).values_list(*CONNECTION_ROW_FIELDS).first()
-    )
-    return None if found is None else ConnectionRow(*found)
+    return _connection_row(CoolSMSAccount.objects.filter(user_id=user_pk))
 
 
 def account_row(account_pk: int, *, using: str) -> ConnectionRow | None:
     """Return the connection row with primary key ``account_pk`` on database ``using``."""
-    found = (
-        CoolSMSAccount.objects.using(using)
-        .filter(pk=account_pk)
-        .values_list(*CONNECTION_ROW_FIELDS)
-        .first()
-    )
-    return None if found is None else ConnectionRow(*found)
+    return _connection_row(CoolSMSAccount.objects.using(using).filter(pk=account_pk))
 
 
 def locked_account(account_pk: int, *, using: str) -> CoolSMSAccount | None:
