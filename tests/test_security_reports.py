@@ -3,6 +3,7 @@ report URLs built to make the sandbox POST somewhere else."""
 
 from __future__ import annotations
 
+import hmac
 import json
 import threading
 from collections.abc import Iterator
@@ -16,6 +17,7 @@ from django.test import Client, override_settings
 from coolsms_oauth_django import signals
 from coolsms_oauth_django.models import ReportEvent
 from coolsms_oauth_django.report_endpoint import report_path
+from coolsms_oauth_django.reports import report_token, token_matches
 from coolsms_oauth_django.sandbox.webhooks import post, report_url_problem
 
 from .helpers.accounts import make_account
@@ -103,3 +105,40 @@ def test_the_sandbox_follows_no_redirect_of_a_report_url() -> None:
         for server in (elsewhere, redirecting):
             server.shutdown()
             server.server_close()
+
+
+def test_a_report_token_is_compared_with_every_secret_whichever_matches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    compared: list[bytes] = []
+    real = hmac.compare_digest
+
+    def counting(a: bytes, b: bytes) -> bool:
+        compared.append(a)
+        return real(a, b)
+
+    monkeypatch.setattr(hmac, "compare_digest", counting)
+    keys = ["a" * 40, "b" * 40, "c" * 40]
+    for secret in keys:
+        compared.clear()
+        assert token_matches("MEM1", report_token("MEM1", secret), keys)
+        assert len(compared) == len(keys)  # no early return: the time names no secret
+    compared.clear()
+    assert not token_matches("MEM1", "0" * 64, keys) and len(compared) == len(keys)
+
+
+@pytest.mark.parametrize(
+    "token",
+    ["0" * 64, "é" * 64, "x" * 10_000, "%00" * 10, report_token("MEM-OTHER", SECRET)],
+    ids=["zeros", "non-ascii", "10k", "nul", "another-members"],
+)
+def test_a_wrong_report_token_of_any_shape_is_a_404_and_stores_nothing(
+    report_url: str, token: str
+) -> None:
+    path = report_url.rstrip("/").rsplit("/", 1)[0] + f"/{token}/"
+    with captured(signals.message_report) as sent:
+        response = Client(raise_request_exception=False).post(
+            path, b"[]", content_type="application/json"
+        )
+    assert response.status_code == 404
+    assert sent == [] and ReportEvent.objects.count() == 0
