@@ -141,6 +141,12 @@ def test_a_scheduled_notice_waits_and_can_be_cancelled(demo: Demo, new_page: Pag
     page.fill("#id_recipients", "01055556666")
     page.fill("#id_text", "내일 만나요")
     page.fill("#id_scheduled_at", tomorrow.strftime("%Y-%m-%dT%H:%M"))
+    # The time field is as wide as the others, and the button sits below it, not beside it.
+    when = page.locator("#id_scheduled_at").bounding_box()
+    text = page.locator("#id_text").bounding_box()
+    button = page.locator("#notice-submit").bounding_box()
+    assert when and text and button
+    assert when["width"] == text["width"] and button["y"] >= when["y"] + when["height"]
     page.click("#notice-submit")
     page.wait_for_url(demo.site_url + "notices/groups/G4V*/")
     assert page.locator("#group-status").inner_text() == "SCHEDULED"
