@@ -130,11 +130,10 @@ def measure_cpu(url: str, size: int) -> dict[str, Any]:
 
 def measure_celery(url: str, size: int) -> dict[str, Any]:
     """Refresh ``size`` due connections through the fan-out on 2 Celery workers."""
-    import redis
     from django.db import connection
 
     from tests.helpers import celery_app
-    from tests.helpers.celery_workers import REDIS_URL, Workers
+    from tests.helpers.celery_workers import Workers, forget_queue
 
     queue = f"coolsms-bench-{uuid.uuid4().hex}"
 
@@ -159,7 +158,7 @@ def measure_celery(url: str, size: int) -> dict[str, Any]:
         done = refreshed_since(started_at)
     finally:
         workers.stop()
-        redis.Redis.from_url(REDIS_URL).delete(queue)
+        forget_queue(queue)
     base = keep_alive_clients(url, CELERY_WORKERS, size)
     return {"seconds": seconds, "base": base, "done": done}
 

@@ -20,7 +20,7 @@ from coolsms_oauth_django import tasks
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import make_account, make_user, stored_tokens
-from .helpers.celery_workers import REDIS_URL, Workers
+from .helpers.celery_workers import REDIS_URL, Workers, forget_queue
 from .helpers.token_server import TokenServer
 from .test_refresh_command import due_accounts, point_at, refreshed
 
@@ -90,7 +90,7 @@ def test_django_tasks_refresh_the_due_through_the_fan_out(settings: Any) -> None
 # --- Celery: two worker processes on the local Redis ------------------------------------------
 
 
-def celery_or_skip() -> Any:
+def celery_or_skip() -> None:
     try:
         import celery  # noqa: F401
         import redis
@@ -104,12 +104,11 @@ def celery_or_skip() -> Any:
         if ON_CI:
             raise
         pytest.skip(f"Redis is not reachable at {REDIS_URL}: {err}")
-    return redis
 
 
 @pytest.fixture
 def celery_env(settings: Any) -> Iterator[dict[str, str]]:
-    redis = celery_or_skip()
+    celery_or_skip()
     queue = f"coolsms-test-{uuid.uuid4().hex}"
     env = {
         **os.environ,
@@ -119,7 +118,7 @@ def celery_env(settings: Any) -> Iterator[dict[str, str]]:
     try:
         yield env
     finally:
-        redis.Redis.from_url(REDIS_URL).delete(queue)
+        forget_queue(queue)
 
 
 @pytest.mark.postgres

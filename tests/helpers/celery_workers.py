@@ -12,6 +12,15 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 REDIS_URL = "redis://127.0.0.1:6379/11"
 
 
+def forget_queue(queue: str) -> None:
+    """Delete ``queue`` from the broker with the bindings Celery made for it."""
+    import redis
+
+    redis.Redis.from_url(REDIS_URL).delete(
+        queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+    )
+
+
 class Workers:
     """``count`` worker processes (solo pool) on the queue ``env`` names.
 
