@@ -165,5 +165,10 @@ def test_a_scheduled_notice_waits_and_can_be_cancelled(demo: Demo, new_page: Pag
     page.wait_for_url(demo.site_url + "notices/groups/")
     row = page.locator(f'#notice-groups tr[data-group="{group_id}"]')
     assert row.locator('[data-field="status"]').inner_text() == "FAILED"
+    # Each heading starts where its column's text starts, as the other tables of the site.
+    text_x = "e => { const r = document.createRange(); r.selectNodeContents(e);"
+    text_x += " return r.getBoundingClientRect().x; }"
+    heading = page.locator("#notice-groups th").nth(1).evaluate(text_x)
+    assert heading == row.locator('[data-field="created"]').evaluate(text_x)
     today = datetime.now(ZoneInfo("Asia/Seoul"))
     assert f"{today.day}, {today.year}, " in row.locator('[data-field="created"]').inner_text()
