@@ -289,9 +289,20 @@ class CallbackView(View):
 
 
 class DisconnectView(LoginRequiredMixin, View):
-    """POST deletes the user's connection and its tokens."""
+    """POST deletes the user's connection and its tokens; GET changes nothing."""
 
-    http_method_names = ["post"]
+    http_method_names = ["get", "post"]
+
+    def get(self, request: HttpRequest) -> HttpResponse:
+        """Send a GET to the page with the button, disconnecting nothing.
+
+        A Disconnect pressed after the session ended comes back from the login page as a
+        GET of this URL: a blank 405 would leave the user stranded.
+        """
+        return HttpResponseRedirect(
+            safe_next(request, request.GET.get("next"))
+            or resolve_url(app_settings().connect_redirect_url)
+        )
 
     @method_decorator(csrf_protect)
     def post(self, request: HttpRequest) -> HttpResponse:

@@ -593,9 +593,16 @@ def test_sc24_tokens_are_bound_to_the_user_who_started_the_flow(
 # --- Disconnect --------------------------------------------------------------------------
 
 
-def test_disconnect_is_post_only(logged_in: Client, coolsms: responses.RequestsMock) -> None:
+def test_only_a_post_disconnects_a_get_goes_to_the_button(
+    logged_in: Client, coolsms: responses.RequestsMock
+) -> None:
     connect_through_flow(logged_in)
-    assert logged_in.get("/coolsms/disconnect/").status_code == 405
+    # A GET (the way back from the login page after a Disconnect in an ended session) goes
+    # to the page with the button, not to a blank 405, and disconnects nothing.
+    response = logged_in.get("/coolsms/disconnect/")
+    assert (response.status_code, response["Location"]) == (302, "/")
+    assert logged_in.get("/coolsms/disconnect/?next=/bye/")["Location"] == "/bye/"
+    assert logged_in.get("/coolsms/disconnect/?next=https://evil.test/")["Location"] == "/"
     assert CoolSMSAccount.objects.count() == 1
 
 
