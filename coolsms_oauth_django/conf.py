@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -148,7 +148,11 @@ def _one_of(allowed: tuple[str, ...]) -> Validator:
 
 
 def _scopes(name: str, scopes: Any) -> list[Problem]:
-    if not isinstance(scopes, str) and all(isinstance(scope, str) for scope in scopes):
+    if (
+        isinstance(scopes, Iterable)
+        and not isinstance(scopes, str)
+        and all(isinstance(scope, str) for scope in scopes)
+    ):
         return []
     return [
         Problem(

@@ -46,6 +46,8 @@ def test_a_valid_configuration_passes(settings: Any) -> None:
         ({"TOKEN_REQUEST_FORMAT": "xml"}, "coolsms_oauth.E007"),
         ({"TOKEN_AUTH_METHOD": "jwt"}, "coolsms_oauth.E007"),
         ({"SCOPES": "users:read"}, "coolsms_oauth.E008"),
+        ({"SCOPES": None}, "coolsms_oauth.E008"),
+        ({"SCOPES": 5}, "coolsms_oauth.E008"),
         ({"POOL_SIZE": 0}, "coolsms_oauth.E009"),
         ({"POOL_SIZE": "10"}, "coolsms_oauth.E009"),
         ({"POOL_SIZE": True}, "coolsms_oauth.E009"),
