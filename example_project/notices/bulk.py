@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from coolsms_oauth_django.exceptions import CoolSMSAPIError, MessagesRejected, TokenError
@@ -27,6 +28,24 @@ LAST_NOTICE_KEY = "notices_last_notice"
 #: How many groups the list shows, and how many messages a group's page.
 RECENT_GROUPS = 20
 GROUP_MESSAGES = 200
+
+
+#: CoolSMS's group statuses in the user's language (an unknown one is shown as it came).
+GROUP_STATUS = {
+    "PENDING": pgettext_lazy("notice status", "Pending"),
+    "SCHEDULED": pgettext_lazy("notice status", "Scheduled"),
+    "SENDING": pgettext_lazy("notice status", "Sending"),
+    "COMPLETE": pgettext_lazy("notice status", "Complete"),
+    "FAILED": pgettext_lazy("notice status", "Failed"),
+}
+
+
+def with_labels(group):
+    """Add to a group of CoolSMS's answer its status in words and its times as datetimes."""
+    group["status_label"] = GROUP_STATUS.get(group.get("status"), group.get("status"))
+    group["created"] = moment(group.get("dateCreated"))
+    group["scheduled"] = moment(group.get("scheduledDate"))
+    return group
 
 
 def moment(value):
@@ -87,7 +106,7 @@ def notice_groups(request):
     try:
         groups = list(islice(request.coolsms.list_groups(limit=RECENT_GROUPS), RECENT_GROUPS))
         for group in groups:
-            group["created"] = moment(group.get("dateCreated"))
+            with_labels(group)
     except (CoolSMSAPIError, TokenError) as error:
         problem = problem_text(error)
     return render(request, "notices/groups.html", {"groups": groups, "problem": problem})
@@ -114,7 +133,7 @@ def notice_group(request, group_id):
     deliveries = {d.message_id: d for d in Delivery.objects.filter(group_id=group_id)}
     for message in recipients:
         message["delivery"] = deliveries.get(message.get("messageId"))
-    group["scheduled"] = moment(group.get("scheduledDate"))
+    with_labels(group)
     last = request.session.get(LAST_NOTICE_KEY) or {}
     refused = []
     if last.get("group_id") == group_id:
