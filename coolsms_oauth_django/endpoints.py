@@ -5,6 +5,7 @@ This module imports nothing from Django, so the sandbox provider shares it.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import NamedTuple
 
 #: The same paths are also served by https://api.solapi.com and (older) rest.coolsms.co.kr.
@@ -87,3 +88,13 @@ def scope_meaning(scope: str, language: str | None) -> str:
     if meaning is None:
         return scope
     return meaning.korean if (language or "").lower().startswith("ko") else meaning.english
+
+
+def parse_date(value: str) -> datetime:
+    """Return the aware datetime of a CoolSMS ISO 8601 date such as ``2026-12-01T09:00:00Z``.
+
+    A date without an offset is UTC. Raise ``ValueError`` when ``value`` is not such a date.
+    """
+    # Python 3.10's fromisoformat() does not take the "Z" suffix.
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)

@@ -29,7 +29,7 @@ from urllib.parse import quote, quote_plus, urlencode, urlsplit, urlunsplit
 import jwt
 import requests
 
-from .endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME, GRANT_GONE_ERRORS
+from .endpoints import DOCUMENTED_ACCESS_TOKEN_LIFETIME, GRANT_GONE_ERRORS, parse_date
 from .errors import (
     InvalidGrant,
     TokenError,
@@ -404,11 +404,8 @@ def claimed_expiry(claims: Mapping[str, Any]) -> datetime | None:
     expire_at = claims.get("expireAt")
     if isinstance(expire_at, str):
         try:
-            parsed = datetime.fromisoformat(expire_at.replace("Z", "+00:00"))
             # In UTC now: "0001-01-01T00:00+01:00" has no UTC equivalent and would overflow later.
-            return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).astimezone(
-                timezone.utc
-            )
+            return parse_date(expire_at).astimezone(timezone.utc)
         except (ValueError, OverflowError):
             return None
     return None

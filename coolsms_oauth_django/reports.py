@@ -16,8 +16,10 @@ import hmac
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from .endpoints import parse_date
 
 __all__ = [
     "DELIVERED",
@@ -118,10 +120,9 @@ def _date(data: Mapping[str, Any], key: str, where: str) -> datetime | None:
     if not isinstance(value, str):
         raise MalformedReport(f"{where}: {key} must be an ISO 8601 date")
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return parse_date(value)
     except ValueError as err:
         raise MalformedReport(f"{where}: {key} must be an ISO 8601 date") from err
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=timezone.utc)
 
 
 def parse_event(item: Any, index: int) -> MessageReport | None:

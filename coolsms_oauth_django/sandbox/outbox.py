@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
-from .. import sms
+from .. import endpoints, sms
 from .errors import SandboxError, json_object, one_of, validation_error
 from .messages import (
     CARRIER_FAILURES,
@@ -68,12 +68,9 @@ def _probable_type(raw: dict[str, Any]) -> Any:
 def parse_date(value: str) -> float:
     """Return the epoch time of an ISO 8601 date, or raise a ``ValidationError``."""
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return endpoints.parse_date(value).timestamp()
     except ValueError as err:
         raise validation_error(f"{value!r} is not an ISO 8601 date") from err
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 @dataclass
