@@ -8,7 +8,6 @@ class Migration(migrations.Migration):
         ("coolsms_oauth", "0002_admin_indexes"),
     ]
 
-    # Written by makemigrations: the id column is spelled out as in 0001, by design.
     operations = [
         migrations.CreateModel(
             name="ReportEvent",

@@ -37,7 +37,6 @@ class Tally:
     unreadable: int = 0
 
 
-# Django's command shape, as in coolsms_refresh_tokens: help text, then its options.
 class Command(BaseCommand):
     help = (
         "Re-encrypt every stored CoolSMS token with the first key of "
