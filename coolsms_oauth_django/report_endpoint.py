@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urljoin
@@ -153,17 +154,11 @@ def confirmed(account: CoolSMSAccount, reports: list[MessageReport]) -> list[Mes
             )
             continue
         kept.append(
-            MessageReport(
-                event_id=report.event_id,
-                message_id=report.message_id,
-                group_id=report.group_id,
+            replace(
+                report,
                 to=str(message.get("to") or report.to),
                 status_code=str(message.get("statusCode") or report.status_code),
                 status_message=str(message.get("statusMessage") or ""),
-                date_processed=report.date_processed,
-                date_reported=report.date_reported,
-                date_received=report.date_received,
-                account_id=report.account_id,
             )
         )
     return kept
