@@ -15,7 +15,6 @@ The sandbox is a local tool: it POSTs only to ``http://`` URLs on a loopback add
 from __future__ import annotations
 
 import http.client
-import ipaddress
 import json
 import threading
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from urllib.parse import urlsplit
 
 from ..endpoints import SINGLE_REPORT_EVENT
 from .errors import SandboxError, json_object, one_of, validation_error
+from .guard import is_loopback
 from .outbox import DELIVERED_AFTER, SENT_AFTER, Outbox, StoredMessage, new_id
 from .token_signer import iso_timestamp
 from .users import SandboxUser
@@ -50,13 +50,8 @@ def report_url_problem(url: Any) -> str | None:
         return "url has an invalid port"
     if parts.scheme != "http" or not parts.hostname or "@" in parts.netloc or parts.fragment:
         return "url must be an http:// URL without user information or fragment"
-    if parts.hostname != "localhost":
-        try:
-            loopback = ipaddress.ip_address(parts.hostname).is_loopback
-        except ValueError:
-            loopback = False
-        if not loopback:
-            return "the sandbox delivers reports only to loopback addresses (it is a local tool)"
+    if parts.hostname != "localhost" and not is_loopback(parts.hostname):
+        return "the sandbox delivers reports only to loopback addresses (it is a local tool)"
     return None
 
 
