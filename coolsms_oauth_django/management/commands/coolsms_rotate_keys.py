@@ -27,7 +27,8 @@ from coolsms_oauth_django.exceptions import DecryptionError
 from coolsms_oauth_django.fields import rotate
 from coolsms_oauth_django.models import CoolSMSAccount
 
-DEFAULT_BATCH_SIZE = 500
+#: Larger batches cost fewer commits and round trips; each holds its rows for tens of ms.
+DEFAULT_BATCH_SIZE = 2000
 
 
 @dataclass
