@@ -6,7 +6,9 @@ server instead of SQLite.
 
 from __future__ import annotations
 
+import hashlib
 import os
+from pathlib import Path
 
 SECRET_KEY = "tests-secret-key-not-for-production"
 DEBUG = False
@@ -53,6 +55,10 @@ TEMPLATES = [
 ]
 
 _database = os.environ.get("COOLSMS_TEST_DATABASE", "sqlite")
+# One test database per checkout, so that runs from two checkouts on one machine (a second
+# clone, a worktree) do not drop each other's database.
+_checkout = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()
+TEST_DATABASE_NAME = f"test_coolsms_oauth_{_checkout[:8]}"
 if _database == "postgres":
     DATABASES = {
         "default": {
@@ -61,7 +67,7 @@ if _database == "postgres":
             "USER": os.environ.get("PGUSER", "postgres"),
             "HOST": "127.0.0.1",
             "PORT": "5432",
-            "TEST": {"NAME": "test_coolsms_oauth"},
+            "TEST": {"NAME": TEST_DATABASE_NAME},
         }
     }
 elif _database == "mysql":
@@ -78,7 +84,7 @@ elif _database == "mysql":
             "PASSWORD": "",
             "HOST": "127.0.0.1",
             "PORT": "3306",
-            "TEST": {"NAME": "test_coolsms_oauth", "CHARSET": "utf8mb4"},
+            "TEST": {"NAME": TEST_DATABASE_NAME, "CHARSET": "utf8mb4"},
         }
     }
 else:
