@@ -95,15 +95,20 @@ def worker_session(url: str) -> requests.Session:
 
     ``requests`` looks up proxies, the CA bundle and ``.netrc`` in the environment on every
     call; for a worker making thousands of token calls that is a large share of its CPU, so
-    the settings it would find are read here once (as ``requests`` merges them) and the
-    session is told not to look again.
+    what it would find is read here once, through its public ``merge_environment_settings``
+    and ``prepare_request``, and the session is told not to look again.
     """
     session = get_adapter().http_session()
+    if not session.trust_env:
+        return session
     found = session.merge_environment_settings(url, {}, None, None, None)
     session.proxies.update(found["proxies"])
     session.verify = found["verify"]
-    if session.auth is None and session.trust_env:
-        session.auth = requests.utils.get_netrc_auth(url)
+    if session.auth is None:
+        # A .netrc entry for the host: requests would send it as this header on every call.
+        netrc = session.prepare_request(requests.Request("POST", url)).headers.get("Authorization")
+        if netrc is not None:
+            session.headers["Authorization"] = netrc
     session.trust_env = False
     return session
 

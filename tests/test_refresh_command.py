@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections import Counter
 from datetime import timedelta
 from io import StringIO
+from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -212,6 +215,21 @@ def test_a_worker_session_keeps_the_environment_it_read_once(
         assert http.proxies["https"] == "http://proxy.example:3128"
         assert http.verify == "/etc/ssl/certs/ca-certificates.crt"
         assert not http.trust_env
+
+
+def test_a_worker_session_sends_the_netrc_entry_requests_would_send(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine api.coolsms.co.kr login site password secret\n")
+    monkeypatch.setenv("NETRC", str(netrc))
+    url = "https://api.coolsms.co.kr/oauth2/v1/access_token"
+    with requests.Session() as plain:
+        expected = plain.prepare_request(requests.Request("POST", url)).headers["Authorization"]
+    with bulk_refresh.worker_session(url) as http:
+        netrc.unlink()
+        sent = http.prepare_request(requests.Request("POST", url)).headers["Authorization"]
+    assert sent == expected == "Basic " + base64.b64encode(b"site:secret").decode()
 
 
 @pytest.mark.django_db
