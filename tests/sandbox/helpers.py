@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
+from coolsms_oauth_django import endpoints
 from coolsms_oauth_django.endpoints import AUTHORIZE_PATH, SEND_MESSAGE_PATH, TOKEN_PATH
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.sandbox.authorize import SESSION_COOKIE
@@ -16,6 +17,10 @@ REDIRECT_URI = "http://localhost:8000/coolsms/callback/"
 SCOPES = "users:read cash:read message:write"
 DEMO_LOGIN = "demo@sandbox.coolsms.test"
 DEMO_PASSWORD = "sandbox1234"
+#: The scopes the messaging API client asks for.
+API_SCOPES = "users:read message:read message:write senderid:read storage:write"
+#: The redirect URIs ``registered_sandbox`` has registered.
+REGISTERED = ["https://shop.example/cb", "https://shop.example/other"]
 
 __all__ = ["AUTHORIZE_PATH", "SESSION_COOKIE", "TOKEN_PATH"]
 
@@ -154,3 +159,26 @@ def send_message(
         json={"message": message},
         headers=bearer(access_token),
     )
+
+
+class Api:
+    """A bearer-authenticated client for one sandbox member."""
+
+    def __init__(self, sandbox: Sandbox, http: requests.Session, scope: str = API_SCOPES) -> None:
+        self.sandbox, self.http = sandbox, http
+        self.headers = bearer(tokens(sandbox, http, scope=scope)["access_token"])
+
+    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.http.request(
+            method, self.sandbox.base_url + path, headers=self.headers, **kwargs
+        )
+
+    def send_many(self, *messages: dict[str, Any], **options: Any) -> requests.Response:
+        return self.request(
+            "POST", endpoints.SEND_MANY_PATH, json={"messages": list(messages), **options}
+        )
+
+    def failures(self, *messages: dict[str, Any], **options: Any) -> list[str]:
+        response = self.send_many(*messages, **options)
+        assert response.status_code == 200, response.text
+        return [entry["statusCode"] for entry in response.json()["failedMessageList"]]

@@ -12,11 +12,6 @@ SEND = "/messages/v4/send"
 MESSAGE = {"to": "01012345678", "from": "029302266", "text": "안녕하세요, 샌드박스입니다."}
 
 
-@pytest.fixture
-def access_token(auto_sandbox, http) -> str:
-    return str(tokens(auto_sandbox, http)["access_token"])
-
-
 def test_userprofile_returns_the_member_profile(auto_sandbox, http, access_token):
     response = http.get(
         auto_sandbox.base_url + "/oauth2/v1/userprofile", headers=bearer(access_token)

@@ -6,48 +6,17 @@ import base64
 from typing import Any
 
 import pytest
-import requests
 
 from coolsms_oauth_django import endpoints
-from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.sandbox.messages import CARRIER_FAILURES, PRICES
 from coolsms_oauth_django.sandbox.outbox import DELIVERED_AFTER, SENT_AFTER
 
-from .helpers import FakeClock, bearer, tokens
+from .helpers import Api, FakeClock
 
-SCOPES = "users:read message:read message:write senderid:read storage:write"
 SENDER = "029302266"
 CHANNEL = "KA01PF2401SANDBOX0001"
 TEMPLATE = "KA01TP2401WELCOME001"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-
-
-class Api:
-    """A bearer-authenticated client for one sandbox member."""
-
-    def __init__(self, sandbox: Sandbox, http: requests.Session, scope: str = SCOPES) -> None:
-        self.sandbox, self.http = sandbox, http
-        self.headers = bearer(tokens(sandbox, http, scope=scope)["access_token"])
-
-    def request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        return self.http.request(
-            method, self.sandbox.base_url + path, headers=self.headers, **kwargs
-        )
-
-    def send_many(self, *messages: dict[str, Any], **options: Any) -> requests.Response:
-        return self.request(
-            "POST", endpoints.SEND_MANY_PATH, json={"messages": list(messages), **options}
-        )
-
-    def failures(self, *messages: dict[str, Any], **options: Any) -> list[str]:
-        response = self.send_many(*messages, **options)
-        assert response.status_code == 200, response.text
-        return [entry["statusCode"] for entry in response.json()["failedMessageList"]]
-
-
-@pytest.fixture
-def api(auto_sandbox: Sandbox, http: requests.Session) -> Api:
-    return Api(auto_sandbox, http)
 
 
 def message(**fields: Any) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import time
-from collections.abc import Iterator
 
 import jwt
 import pytest
@@ -16,6 +15,7 @@ from coolsms_oauth_django.sandbox.memory import CODE_TTL
 
 from .helpers import (
     REDIRECT_URI,
+    REGISTERED,
     TOKEN_PATH,
     bearer,
     client_body,
@@ -245,16 +245,6 @@ def test_a_code_is_bound_to_the_redirect_uri(auto_sandbox, http):
     response = exchange(auto_sandbox, http, code, redirect_uri="http://localhost:8000/elsewhere/")
     assert response.status_code == 403
     assert response.json()["errorCode"] == "InvalidGrant"
-
-
-REGISTERED = ["https://shop.example/cb", "https://shop.example/other"]
-
-
-@pytest.fixture
-def registered_sandbox(clock) -> Iterator[Sandbox]:
-    """An auto-approving sandbox with registered redirect URIs, so authorize may omit one."""
-    with Sandbox(auto_approve=True, redirect_uris=REGISTERED, clock=clock) as running:
-        yield running
 
 
 def test_redirect_uri_may_be_left_out_when_the_authorize_request_had_none(registered_sandbox, http):
