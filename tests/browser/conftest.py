@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -62,6 +63,16 @@ def demo(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     """The example site and the sandbox, as ``make demo`` runs them, shared by a module."""
     with running_demo(tmp_path_factory.mktemp("demo")) as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def strict_demo(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo with ``SESSION_COOKIE_SAMESITE = "Strict"``, its site at ``localhost``."""
+    workdir = tmp_path_factory.mktemp("strict")
+    with running_demo(workdir, DJANGO_SESSION_COOKIE_SAMESITE="Strict") as running:
+        yield dataclasses.replace(
+            running, site_url=running.site_url.replace("127.0.0.1", "localhost")
+        )
 
 
 @pytest.fixture

@@ -7,33 +7,21 @@ answers a page that reloads it from this site, and the cookie comes along.
 
 from __future__ import annotations
 
-import dataclasses
 import re
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import SANDBOX_MEMBER_ID, Demo, consent, log_in, running_demo
+from .helpers import SANDBOX_MEMBER_ID, Demo, consent, log_in
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Response, Route
+    from playwright.sync_api import Page, Response, Route
 
     from .helpers import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 RESUMED = re.compile(r"/coolsms/callback/\?.*coolsms_resumed=1")
-
-
-@pytest.fixture(scope="module")
-def strict_demo(chromium: Browser, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    """The demo with ``SESSION_COOKIE_SAMESITE = "Strict"``, its site at ``localhost``."""
-    workdir = tmp_path_factory.mktemp("strict")
-    with running_demo(workdir, DJANGO_SESSION_COOKIE_SAMESITE="Strict") as running:
-        yield dataclasses.replace(
-            running, site_url=running.site_url.replace("127.0.0.1", "localhost")
-        )
 
 
 def start_connecting(page: Page, demo: Demo) -> list[Response]:
