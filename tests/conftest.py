@@ -9,11 +9,20 @@ from typing import TYPE_CHECKING, Any
 import pytest
 import responses
 from django.contrib.auth.models import AbstractBaseUser
-from django.test import Client
+from django.test import Client, override_settings
 
+from coolsms_oauth_django import get_coolsms_session
+from coolsms_oauth_django.models import CoolSMSAccount
+from coolsms_oauth_django.report_endpoint import report_path
+
+from .helpers.accounts import connect, make_account, make_user, sandbox_settings
 from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL, token_body
 from .helpers.flows import PASSWORD
+from .helpers.messaging import APP_ID, MESSAGING_SCOPES
+from .helpers.reports import ACCOUNT_ID, SECRET, WEBHOOK_SCOPES, Receiver
 from .helpers.servers import reachable
+from .sandbox.helpers import FakeClock
+from .settings import COOLSMS_OAUTH
 
 if TYPE_CHECKING:
     from coolsms_oauth_django.sandbox import Sandbox
@@ -122,3 +131,77 @@ def sandbox_clock(coolsms_sandbox: Sandbox) -> Any:
     moved = FakeClock(time.time())
     coolsms_sandbox.clock = moved
     return moved
+
+
+@pytest.fixture
+def messaging_session(
+    coolsms_sandbox: Sandbox, sandbox_clock: FakeClock
+) -> Iterator[CoolSMSSession]:
+    """An open session of a new user connected to ``coolsms_sandbox`` to send messages."""
+    settings = sandbox_settings(coolsms_sandbox, SCOPES=MESSAGING_SCOPES, APP_ID=APP_ID)
+    with override_settings(COOLSMS_OAUTH=settings):
+        user = make_user()
+        connect(user, coolsms_sandbox)
+        with get_coolsms_session(user) as session:
+            yield session
+
+
+@pytest.fixture
+def report_settings() -> Iterator[None]:
+    """Give the site the report secret ``SECRET``, so it has report URLs."""
+    with override_settings(COOLSMS_OAUTH={**COOLSMS_OAUTH, "REPORT_SECRETS": [SECRET]}):
+        yield
+
+
+@pytest.fixture
+def report_account(user: AbstractBaseUser) -> CoolSMSAccount:
+    """A connection of ``user`` (fake tokens) to the CoolSMS account ``ACCOUNT_ID``."""
+    account = make_account(user)
+    CoolSMSAccount.objects.filter(pk=account.pk).update(account_id=ACCOUNT_ID)
+    account.account_id = ACCOUNT_ID
+    return account
+
+
+@pytest.fixture
+def report_url(db: None, report_settings: None, user: AbstractBaseUser) -> str:
+    """The report URL of a connection of ``user``, under ``report_settings``."""
+    return report_path(str(make_account(user).member_id))
+
+
+@pytest.fixture
+def report_sandbox_account(
+    coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, user: AbstractBaseUser
+) -> Iterator[CoolSMSAccount]:
+    """Connect ``user`` to ``coolsms_sandbox``, with reports confirmed there (REPORT_CONFIRM)."""
+    settings = sandbox_settings(
+        coolsms_sandbox,
+        SCOPES=["users:read", "message:read", "message:write"],
+        REPORT_SECRETS=[SECRET],
+        REPORT_CONFIRM=True,
+    )
+    with override_settings(COOLSMS_OAUTH=settings):
+        yield connect(user, coolsms_sandbox)
+
+
+@pytest.fixture
+def webhook_session(
+    db: None, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, user: AbstractBaseUser
+) -> Iterator[CoolSMSSession]:
+    """An open session of ``user``, connected to ``coolsms_sandbox`` to register webhooks."""
+    settings = sandbox_settings(coolsms_sandbox, SCOPES=WEBHOOK_SCOPES, REPORT_SECRETS=[SECRET])
+    with override_settings(COOLSMS_OAUTH=settings):
+        connect(user, coolsms_sandbox)
+        with get_coolsms_session(user) as session:
+            yield session
+
+
+@pytest.fixture
+def report_receiver() -> Iterator[Receiver]:
+    """A running site on loopback that records the reports posted to it."""
+    running = Receiver()
+    running.thread.start()
+    try:
+        yield running
+    finally:
+        running.server.shutdown()
+        running.server.server_close()

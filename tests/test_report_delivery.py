@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from io import StringIO
 from typing import Any
 
@@ -26,62 +22,11 @@ from coolsms_oauth_django.session import CoolSMSSession
 
 from .helpers.accounts import connect, sandbox_settings
 from .helpers.flows import captured
+from .helpers.reports import SECRET, WEBHOOK_SCOPES, Receiver
 from .sandbox.helpers import FakeClock
 
-SECRET = "r" * 40
-SCOPES = ["users:read", "message:read", "message:write", "webhook:read", "webhook:write"]
 SITE = "http://127.0.0.1:8000"
 FAILING_NUMBER = "01099990001"  # the sandbox's carrier reports a switched-off handset
-
-
-class Receiver:
-    """A site on loopback that records each report POST and answers the statuses queued."""
-
-    def __init__(self) -> None:
-        self.bodies: list[list[dict[str, Any]]] = []
-        self.statuses: list[int] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/reports/"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def events(self) -> list[tuple[str, str]]:
-        return [(e["data"]["to"], e["data"]["statusCode"]) for body in self.bodies for e in body]
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver()
-    running.thread.start()
-    try:
-        yield running
-    finally:
-        running.server.shutdown()
-        running.server.server_close()
-
-
-@pytest.fixture
-def opened(
-    db: None, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, user: AbstractBaseUser
-) -> Iterator[CoolSMSSession]:
-    settings = sandbox_settings(coolsms_sandbox, SCOPES=SCOPES, REPORT_SECRETS=[SECRET])
-    with override_settings(COOLSMS_OAUTH=settings):
-        connect(user, coolsms_sandbox)
-        with get_coolsms_session(user) as session:
-            yield session
 
 
 def notice(*numbers: str) -> list[dict[str, str]]:
@@ -91,23 +36,25 @@ def notice(*numbers: str) -> list[dict[str, str]]:
 # -- the session's helpers and the command ------------------------------------------------
 
 
-def test_a_report_webhook_is_registered_listed_and_removed(opened: CoolSMSSession) -> None:
-    hook = opened.register_report_webhook("http://localhost:8000/coolsms/reports/x/y/")
+def test_a_report_webhook_is_registered_listed_and_removed(webhook_session: CoolSMSSession) -> None:
+    hook = webhook_session.register_report_webhook("http://localhost:8000/coolsms/reports/x/y/")
     assert hook["eventId"] == endpoints.SINGLE_REPORT_EVENT
-    assert [h["webhookId"] for h in opened.report_webhooks()] == [hook["webhookId"]]
-    assert opened.remove_report_webhook(hook["webhookId"])["url"] == hook["url"]
-    assert opened.report_webhooks() == []
+    assert [h["webhookId"] for h in webhook_session.report_webhooks()] == [hook["webhookId"]]
+    assert webhook_session.remove_report_webhook(hook["webhookId"])["url"] == hook["url"]
+    assert webhook_session.report_webhooks() == []
     with pytest.raises(ValueError, match="not a CoolSMS webhook id"):
-        opened.remove_report_webhook("../groups")
+        webhook_session.remove_report_webhook("../groups")
 
 
 @pytest.mark.parametrize(
     "url",
     ["https://example.com/reports/", "http://10.0.0.1/r/", "http://evil.localhost/r/", "ftp://x"],
 )
-def test_the_sandbox_posts_reports_only_to_loopback(opened: CoolSMSSession, url: str) -> None:
+def test_the_sandbox_posts_reports_only_to_loopback(
+    webhook_session: CoolSMSSession, url: str
+) -> None:
     with pytest.raises(CoolSMSAPIError) as refused:
-        opened.register_report_webhook(url)
+        webhook_session.register_report_webhook(url)
     assert refused.value.status == 400
 
 
@@ -122,7 +69,7 @@ def test_the_helpers_need_the_webhook_scopes(
 
 
 def test_the_command_registers_the_url_once_and_replaces_it_after_a_rotation(
-    opened: CoolSMSSession, user: AbstractBaseUser, coolsms_sandbox: Sandbox
+    webhook_session: CoolSMSSession, user: AbstractBaseUser, coolsms_sandbox: Sandbox
 ) -> None:
     out = StringIO()
     call_command("coolsms_report_webhook", "alice", "--site-url", SITE, stdout=out)
@@ -130,19 +77,21 @@ def test_the_command_registers_the_url_once_and_replaces_it_after_a_rotation(
     member = CoolSMSAccount.objects.get(user=user).member_id
     url = report_url(str(member), SITE)
     assert out.getvalue().splitlines() == [f"Registered {url}", f"Already registered: {url}"]
-    assert [hook["url"] for hook in opened.report_webhooks()] == [url]
+    assert [hook["url"] for hook in webhook_session.report_webhooks()] == [url]
 
-    rotated = sandbox_settings(coolsms_sandbox, SCOPES=SCOPES, REPORT_SECRETS=["n" * 40, SECRET])
+    rotated = sandbox_settings(
+        coolsms_sandbox, SCOPES=WEBHOOK_SCOPES, REPORT_SECRETS=["n" * 40, SECRET]
+    )
     with override_settings(COOLSMS_OAUTH=rotated):
         call_command("coolsms_report_webhook", "alice", "--site-url", SITE, stdout=StringIO())
         new_url = report_url(str(member), SITE)
     assert new_url != url
-    assert [hook["url"] for hook in opened.report_webhooks()] == [new_url]
+    assert [hook["url"] for hook in webhook_session.report_webhooks()] == [new_url]
 
     out = StringIO()
     call_command("coolsms_report_webhook", "alice", "--site-url", SITE, "--remove", stdout=out)
     assert out.getvalue().strip() == "Removed 1 report URL(s)."
-    assert opened.report_webhooks() == []
+    assert webhook_session.report_webhooks() == []
 
 
 def test_the_command_names_a_user_who_is_not_connected(db: None) -> None:
@@ -154,36 +103,42 @@ def test_the_command_names_a_user_who_is_not_connected(db: None) -> None:
 
 
 def test_the_sandbox_posts_each_status_a_message_reaches(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, receiver: Receiver
+    webhook_session: CoolSMSSession,
+    coolsms_sandbox: Sandbox,
+    sandbox_clock: FakeClock,
+    report_receiver: Receiver,
 ) -> None:
-    opened.register_report_webhook(receiver.url)
-    [answer] = opened.send_many(notice("01011112222", FAILING_NUMBER))
+    webhook_session.register_report_webhook(report_receiver.url)
+    [answer] = webhook_session.send_many(notice("01011112222", FAILING_NUMBER))
     coolsms_sandbox.deliver_reports()
-    assert receiver.bodies == []  # accepted (2000) is the send's own answer
+    assert report_receiver.bodies == []  # accepted (2000) is the send's own answer
 
     sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
-    assert receiver.events() == [("01011112222", "3000"), (FAILING_NUMBER, "3000")]
+    assert report_receiver.events() == [("01011112222", "3000"), (FAILING_NUMBER, "3000")]
     sandbox_clock.advance(DELIVERED_AFTER - SENT_AFTER)
     coolsms_sandbox.deliver_reports()
-    assert receiver.events()[2:] == [("01011112222", "4000"), (FAILING_NUMBER, "3043")]
+    assert report_receiver.events()[2:] == [("01011112222", "4000"), (FAILING_NUMBER, "3043")]
 
-    event = receiver.bodies[-1][0]
+    event = report_receiver.bodies[-1][0]
     assert event["retryCount"] == 0 and event["eventDataId"]
     assert event["data"]["groupId"] == answer["groupInfo"]["groupId"]
     assert event["data"]["accountId"] == answer["groupInfo"]["accountId"]
     assert event["data"]["dateReceived"] is not None
     sandbox_clock.advance(60)
     coolsms_sandbox.deliver_reports()
-    assert len(receiver.bodies) == 2  # nothing more to say
+    assert len(report_receiver.bodies) == 2  # nothing more to say
 
 
 def test_a_delivery_not_answered_200_is_retried_five_times_then_given_up(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, receiver: Receiver
+    webhook_session: CoolSMSSession,
+    coolsms_sandbox: Sandbox,
+    sandbox_clock: FakeClock,
+    report_receiver: Receiver,
 ) -> None:
-    opened.register_report_webhook(receiver.url)
-    opened.send_many(notice("01011112222"))
-    receiver.statuses = [500, 503, 404] * 10
+    webhook_session.register_report_webhook(report_receiver.url)
+    webhook_session.send_many(notice("01011112222"))
+    report_receiver.statuses = [500, 503, 404] * 10
     sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     for delay in RETRY_DELAYS:
@@ -203,19 +158,22 @@ def test_a_delivery_not_answered_200_is_retried_five_times_then_given_up(
         assert {a["status"] for a in delivery["attempts"]} <= {500, 503, 404}
         posted = [
             b[0]["retryCount"]
-            for b in receiver.bodies
+            for b in report_receiver.bodies
             if b[0]["eventDataId"] in delivery["eventIds"]
         ]
         assert posted == [0, 1, 2, 3, 4, 5]
-    assert len(receiver.bodies) == 12
+    assert len(report_receiver.bodies) == 12
 
 
 def test_a_retried_delivery_that_gets_a_200_is_delivered(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, receiver: Receiver
+    webhook_session: CoolSMSSession,
+    coolsms_sandbox: Sandbox,
+    sandbox_clock: FakeClock,
+    report_receiver: Receiver,
 ) -> None:
-    opened.register_report_webhook(receiver.url)
-    opened.send_many(notice("01011112222"))
-    receiver.statuses = [502]
+    webhook_session.register_report_webhook(report_receiver.url)
+    webhook_session.send_many(notice("01011112222"))
+    report_receiver.statuses = [502]
     sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     [delivery] = coolsms_sandbox.report_deliveries()
@@ -231,10 +189,10 @@ def test_a_retried_delivery_that_gets_a_200_is_delivered(
 
 
 def test_a_site_that_does_not_answer_is_retried(
-    opened: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock
+    webhook_session: CoolSMSSession, coolsms_sandbox: Sandbox, sandbox_clock: FakeClock
 ) -> None:
-    opened.register_report_webhook("http://127.0.0.1:9/nobody-listens/")
-    opened.send_many(notice("01011112222"))
+    webhook_session.register_report_webhook("http://127.0.0.1:9/nobody-listens/")
+    webhook_session.send_many(notice("01011112222"))
     sandbox_clock.advance(SENT_AFTER)
     coolsms_sandbox.deliver_reports()
     [delivery] = coolsms_sandbox.report_deliveries()
@@ -250,7 +208,7 @@ def test_a_site_that_does_not_answer_is_retried(
 def test_reports_from_the_sandbox_reach_message_report_once(
     coolsms_sandbox: Sandbox, sandbox_clock: FakeClock, user: AbstractBaseUser, live_server: Any
 ) -> None:
-    settings = sandbox_settings(coolsms_sandbox, SCOPES=SCOPES, REPORT_SECRETS=[SECRET])
+    settings = sandbox_settings(coolsms_sandbox, SCOPES=WEBHOOK_SCOPES, REPORT_SECRETS=[SECRET])
     with override_settings(COOLSMS_OAUTH=settings):
         connect(user, coolsms_sandbox)
         call_command(

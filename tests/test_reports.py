@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,30 +17,14 @@ from coolsms_oauth_django.report_endpoint import EVENT_MEMORY, report_path
 from coolsms_oauth_django.reports import MessageReport, report_token
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .helpers.accounts import connect, make_account, sandbox_settings
+from .helpers.accounts import make_account
 from .helpers.flows import captured
-from .sandbox.helpers import FakeClock
+from .helpers.reports import SECRET
 from .settings import COOLSMS_OAUTH
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("report_settings")]
 
-SECRET = "s" * 40
 OLD_SECRET = "o" * 40
-ACCOUNT_ID = "ACC0000000000001"
-
-
-@pytest.fixture(autouse=True)
-def report_settings() -> Iterator[None]:
-    with override_settings(COOLSMS_OAUTH={**COOLSMS_OAUTH, "REPORT_SECRETS": [SECRET]}):
-        yield
-
-
-@pytest.fixture
-def account(user: AbstractBaseUser) -> CoolSMSAccount:
-    account = make_account(user)
-    CoolSMSAccount.objects.filter(pk=account.pk).update(account_id=ACCOUNT_ID)
-    account.account_id = ACCOUNT_ID
-    return account
 
 
 def event(number: int = 1, *, status: str = "4000", **data: Any) -> dict[str, Any]:
@@ -77,12 +59,14 @@ def post(
     )
 
 
-def test_a_report_sends_message_report_with_a_typed_report(account: CoolSMSAccount) -> None:
+def test_a_report_sends_message_report_with_a_typed_report(report_account: CoolSMSAccount) -> None:
     with captured(signals.message_report) as sent:
-        response = post(account, [event(1), event(2, status="3043", statusMessage="Power off")])
+        response = post(
+            report_account, [event(1), event(2, status="3043", statusMessage="Power off")]
+        )
     assert response.status_code == 200
     assert response.json() == {"received": 2, "passedOn": 2}
-    assert [call["account"].pk for call in sent] == [account.pk, account.pk]
+    assert [call["account"].pk for call in sent] == [report_account.pk, report_account.pk]
     first, second = (call["report"] for call in sent)
     assert isinstance(first, MessageReport)
     assert (first.message_id, first.group_id, first.to) == ("M4V000001", "G4V000001", "01012345678")
@@ -92,81 +76,81 @@ def test_a_report_sends_message_report_with_a_typed_report(account: CoolSMSAccou
     assert second.failed and second.status_message == "Power off"
 
 
-def test_a_retried_event_is_passed_on_once(account: CoolSMSAccount) -> None:
+def test_a_retried_event_is_passed_on_once(report_account: CoolSMSAccount) -> None:
     with captured(signals.message_report) as sent:
-        assert post(account, [event(1)]).json()["passedOn"] == 1
+        assert post(report_account, [event(1)]).json()["passedOn"] == 1
         retried = event(1)
         retried["retryCount"] = 1
-        again = post(account, [retried, event(2), event(2)])
+        again = post(report_account, [retried, event(2), event(2)])
     assert again.status_code == 200
     assert again.json() == {"received": 3, "passedOn": 1}
     assert [call["report"].event_id for call in sent] == ["EVENT000001", "EVENT000002"]
     assert ReportEvent.objects.count() == 2
 
 
-def test_a_request_of_many_events_passes_each_on_once(account: CoolSMSAccount) -> None:
+def test_a_request_of_many_events_passes_each_on_once(report_account: CoolSMSAccount) -> None:
     from coolsms_oauth_django.report_endpoint import BATCH
 
     size = 2 * BATCH + 7  # more than one batch of stored and read-back event ids
     body = [event(number) for number in range(size)]
     with captured(signals.message_report) as sent:
-        assert post(account, body).json() == {"received": size, "passedOn": size}
-        assert post(account, body).json() == {"received": size, "passedOn": 0}
+        assert post(report_account, body).json() == {"received": size, "passedOn": size}
+        assert post(report_account, body).json() == {"received": size, "passedOn": 0}
     assert len(sent) == size == ReportEvent.objects.count()
 
 
-def test_a_forged_token_is_a_404_and_passes_nothing_on(account: CoolSMSAccount) -> None:
-    real = report_path(str(account.member_id))
+def test_a_forged_token_is_a_404_and_passes_nothing_on(report_account: CoolSMSAccount) -> None:
+    real = report_path(str(report_account.member_id))
     one_off = real[:-2] + ("0" if real[-2] != "0" else "1") + "/"
     short = real[:-10] + "/"
-    wrong = f"/coolsms/reports/{account.member_id}/{'0' * 64}/"
+    wrong = f"/coolsms/reports/{report_account.member_id}/{'0' * 64}/"
     with captured(signals.message_report) as sent:
         for path in (one_off, short, wrong, real.replace("M-", "N-")):
-            assert post(account, [event(1)], path=path).status_code == 404
+            assert post(report_account, [event(1)], path=path).status_code == 404
     assert sent == [] and ReportEvent.objects.count() == 0
 
 
 def test_another_members_token_does_not_open_this_members_url(
-    account: CoolSMSAccount, other_user: AbstractBaseUser
+    report_account: CoolSMSAccount, other_user: AbstractBaseUser
 ) -> None:
     # A member sees their own report URL in CoolSMS's console; it is no key to another's.
     other = make_account(other_user)
     their_token = report_token(str(other.member_id), SECRET)
-    path = f"/coolsms/reports/{account.member_id}/{their_token}/"
+    path = f"/coolsms/reports/{report_account.member_id}/{their_token}/"
     with captured(signals.message_report) as sent:
-        assert post(account, [event(1)], path=path).status_code == 404
+        assert post(report_account, [event(1)], path=path).status_code == 404
     assert sent == []
 
 
 def test_a_url_made_with_an_old_secret_still_works_after_a_rotation(
-    account: CoolSMSAccount,
+    report_account: CoolSMSAccount,
 ) -> None:
     with override_settings(COOLSMS_OAUTH={**COOLSMS_OAUTH, "REPORT_SECRETS": [OLD_SECRET]}):
-        old_path = report_path(str(account.member_id))
+        old_path = report_path(str(report_account.member_id))
     rotated = {**COOLSMS_OAUTH, "REPORT_SECRETS": [SECRET, OLD_SECRET]}
     with override_settings(COOLSMS_OAUTH=rotated), captured(signals.message_report) as sent:
-        assert report_path(str(account.member_id)) != old_path
-        assert post(account, [event(1)], path=old_path).status_code == 200
+        assert report_path(str(report_account.member_id)) != old_path
+        assert post(report_account, [event(1)], path=old_path).status_code == 200
     assert len(sent) == 1
     with captured(signals.message_report) as sent:
-        assert post(account, [event(2)], path=old_path).status_code == 404
+        assert post(report_account, [event(2)], path=old_path).status_code == 404
     assert sent == []
 
 
-def test_without_report_secrets_there_is_no_report_url(account: CoolSMSAccount) -> None:
-    path = report_path(str(account.member_id))
+def test_without_report_secrets_there_is_no_report_url(report_account: CoolSMSAccount) -> None:
+    path = report_path(str(report_account.member_id))
     with override_settings(COOLSMS_OAUTH=COOLSMS_OAUTH):
-        assert post(account, [event(1)], path=path).status_code == 404
+        assert post(report_account, [event(1)], path=path).status_code == 404
         with pytest.raises(ValueError, match="REPORT_SECRETS"):
-            report_path(str(account.member_id))
+            report_path(str(report_account.member_id))
 
 
-def test_an_oversized_body_is_a_413_and_stores_nothing(account: CoolSMSAccount) -> None:
+def test_an_oversized_body_is_a_413_and_stores_nothing(report_account: CoolSMSAccount) -> None:
     body = json.dumps([event(n) for n in range(40)]).encode()
     limited = {**COOLSMS_OAUTH, "REPORT_SECRETS": [SECRET], "REPORT_MAX_BYTES": len(body) - 1}
     with override_settings(COOLSMS_OAUTH=limited), captured(signals.message_report) as sent:
-        assert post(account, body).status_code == 413
-        assert post(account, body[: len(body) - 2]).status_code == 400  # fits, not JSON
+        assert post(report_account, body).status_code == 413
+        assert post(report_account, body[: len(body) - 2]).status_code == 400  # fits, not JSON
     assert sent == [] and ReportEvent.objects.count() == 0
 
 
@@ -199,18 +183,20 @@ def test_an_oversized_body_is_a_413_and_stores_nothing(account: CoolSMSAccount) 
         "long-id",
     ],
 )
-def test_a_malformed_body_is_a_400_and_stores_nothing(account: CoolSMSAccount, body: bytes) -> None:
+def test_a_malformed_body_is_a_400_and_stores_nothing(
+    report_account: CoolSMSAccount, body: bytes
+) -> None:
     with captured(signals.message_report) as sent:
-        response = post(account, body)
+        response = post(report_account, body)
     assert response.status_code == 400
     assert "Not a delivery report" in response.json()["error"]
     assert sent == [] and ReportEvent.objects.count() == 0
 
 
-def test_a_group_report_is_taken_and_not_passed_on(account: CoolSMSAccount) -> None:
+def test_a_group_report_is_taken_and_not_passed_on(report_account: CoolSMSAccount) -> None:
     group = {"eventDataId": "GROUPEVENT1", "data": {"groupId": "G4V1", "status": "COMPLETE"}}
     with captured(signals.message_report) as sent:
-        response = post(account, [group, event(1)])
+        response = post(report_account, [group, event(1)])
     assert response.json() == {"received": 1, "passedOn": 1}
     assert [call["report"].event_id for call in sent] == ["EVENT000001"]
 
@@ -229,60 +215,47 @@ def test_a_report_for_a_member_of_another_site_is_dropped_with_a_log_line(
 
 
 def test_a_report_naming_another_coolsms_account_is_dropped(
-    account: CoolSMSAccount, caplog: pytest.LogCaptureFixture
+    report_account: CoolSMSAccount, caplog: pytest.LogCaptureFixture
 ) -> None:
     with captured(signals.message_report) as sent, caplog.at_level(logging.WARNING):
-        response = post(account, [event(1, accountId="ACC-SOMEONE-ELSE"), event(2)])
+        response = post(report_account, [event(1, accountId="ACC-SOMEONE-ELSE"), event(2)])
     assert response.json() == {"received": 2, "passedOn": 1}
     assert [call["report"].event_id for call in sent] == ["EVENT000002"]
     assert "another CoolSMS account" in caplog.text
 
 
 def test_a_member_in_the_url_cannot_forge_a_log_line(
-    account: CoolSMSAccount, caplog: pytest.LogCaptureFixture
+    report_account: CoolSMSAccount, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = "/coolsms/reports/x%0AINFO%20forged%20line/" + "0" * 64 + "/"
     with caplog.at_level(logging.WARNING):
-        assert post(account, [event(1)], path=path).status_code == 404
+        assert post(report_account, [event(1)], path=path).status_code == 404
     assert all("\n" not in record.getMessage() for record in caplog.records)
     assert "'x\\nINFO forged line'" in caplog.text
 
 
 def test_the_endpoint_takes_a_post_without_csrf_token_and_nothing_else(
-    account: CoolSMSAccount,
+    report_account: CoolSMSAccount,
 ) -> None:
     browser = Client(enforce_csrf_checks=True)
-    path = report_path(str(account.member_id))
-    assert post(account, [event(1)], client=browser).status_code == 200
+    path = report_path(str(report_account.member_id))
+    assert post(report_account, [event(1)], client=browser).status_code == 200
     for method in ("get", "put", "delete"):
         assert getattr(browser, method)(path).status_code == 405
 
 
-def test_event_ids_older_than_the_memory_are_pruned(account: CoolSMSAccount) -> None:
-    assert post(account, [event(1)]).status_code == 200
+def test_event_ids_older_than_the_memory_are_pruned(report_account: CoolSMSAccount) -> None:
+    assert post(report_account, [event(1)]).status_code == 200
     ReportEvent.objects.update(received_at=clock.now() - EVENT_MEMORY - timedelta(seconds=1))
-    assert post(account, [event(2)]).status_code == 200
+    assert post(report_account, [event(2)]).status_code == 200
     assert list(ReportEvent.objects.values_list("event_id", flat=True)) == ["EVENT000002"]
 
 
 # -- confirmed reports (REPORT_CONFIRM), against the sandbox ----------------------------
 
 
-@pytest.fixture
-def sandbox_account(coolsms_sandbox: Sandbox, user: AbstractBaseUser) -> Iterator[CoolSMSAccount]:
-    coolsms_sandbox.clock = FakeClock(time.time())
-    settings = sandbox_settings(
-        coolsms_sandbox,
-        SCOPES=["users:read", "message:read", "message:write"],
-        REPORT_SECRETS=[SECRET],
-        REPORT_CONFIRM=True,
-    )
-    with override_settings(COOLSMS_OAUTH=settings):
-        yield connect(user, coolsms_sandbox)
-
-
 def test_a_confirmed_report_carries_coolsms_status_and_unknown_messages_are_dropped(
-    sandbox_account: CoolSMSAccount, user: AbstractBaseUser, caplog: pytest.LogCaptureFixture
+    report_sandbox_account: CoolSMSAccount, user: AbstractBaseUser, caplog: pytest.LogCaptureFixture
 ) -> None:
     with get_coolsms_session(user) as session:
         sent = session.send_message(to="01012345678", from_="029302266", text="안녕하세요")
@@ -290,7 +263,7 @@ def test_a_confirmed_report_carries_coolsms_status_and_unknown_messages_are_drop
     claimed = event(1, messageId=sent["messageId"], groupId=sent["groupId"], accountId=None)
     unknown = event(2, groupId=sent["groupId"], accountId=None)
     with captured(signals.message_report) as passed, caplog.at_level(logging.WARNING):
-        response = post(sandbox_account, [claimed, unknown])
+        response = post(report_sandbox_account, [claimed, unknown])
     assert response.json() == {"received": 2, "passedOn": 1}
     [report] = [call["report"] for call in passed]
     assert (report.message_id, report.status_code) == (sent["messageId"], "2000")
@@ -298,11 +271,11 @@ def test_a_confirmed_report_carries_coolsms_status_and_unknown_messages_are_drop
 
 
 def test_a_report_that_cannot_be_confirmed_asks_for_a_retry_and_stores_nothing(
-    sandbox_account: CoolSMSAccount, coolsms_sandbox: Sandbox
+    report_sandbox_account: CoolSMSAccount, coolsms_sandbox: Sandbox
 ) -> None:
     coolsms_sandbox.inject_fault("/messages/v4/list", status=503, count=5)
     with captured(signals.message_report) as passed:
-        response = post(sandbox_account, [event(1, accountId=None)])
+        response = post(report_sandbox_account, [event(1, accountId=None)])
     assert response.status_code == 503
     assert passed == [] and ReportEvent.objects.count() == 0
 
@@ -319,7 +292,7 @@ def test_a_short_report_secret_is_a_system_check_error() -> None:
 @pytest.mark.mysql
 @pytest.mark.django_db(transaction=True)
 def test_the_same_events_posted_at_once_twice_are_passed_on_once(
-    account: CoolSMSAccount,
+    report_account: CoolSMSAccount,
 ) -> None:
     import threading
 
@@ -332,7 +305,7 @@ def test_the_same_events_posted_at_once_twice_are_passed_on_once(
     def deliver() -> None:
         try:
             start.wait()
-            answers.append(post(account, body).json())
+            answers.append(post(report_account, body).json())
         finally:
             connection.close()
 

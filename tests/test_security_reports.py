@@ -6,31 +6,19 @@ from __future__ import annotations
 import hmac
 import json
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import AbstractBaseUser
-from django.test import Client, override_settings
+from django.test import Client
 
 from coolsms_oauth_django import signals
 from coolsms_oauth_django.models import ReportEvent
-from coolsms_oauth_django.report_endpoint import report_path
 from coolsms_oauth_django.reports import report_token, token_matches
 from coolsms_oauth_django.sandbox.webhooks import post, report_url_problem
 
-from .helpers.accounts import make_account
 from .helpers.flows import captured
-from .settings import COOLSMS_OAUTH
-
-SECRET = "k" * 40
-
-
-@pytest.fixture
-def report_url(db: None, user: AbstractBaseUser) -> Iterator[str]:
-    with override_settings(COOLSMS_OAUTH={**COOLSMS_OAUTH, "REPORT_SECRETS": [SECRET]}):
-        yield report_path(str(make_account(user).member_id))
+from .helpers.reports import SECRET
 
 
 def test_h12_a_deeply_nested_report_body_is_a_400_not_a_500(report_url: str) -> None:
