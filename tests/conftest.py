@@ -4,19 +4,38 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
+from cryptography.fernet import Fernet
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client, override_settings
 
-from coolsms_oauth_django import get_coolsms_session
+from coolsms_oauth_django import clock, get_coolsms_session, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.report_endpoint import report_path
 
-from .helpers.accounts import connect, make_account, make_user, sandbox_settings
-from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL, token_body
+from .helpers.accounts import (
+    Recorder,
+    connect,
+    keep_only_key,
+    make_account,
+    make_user,
+    sandbox_settings,
+)
+from .helpers.coolsms import (
+    ACCESS_TOKEN,
+    GOOD_ACCESS,
+    GOOD_REFRESH,
+    PROFILE,
+    PROFILE_URL,
+    REALM,
+    REFRESH_TOKEN,
+    TOKEN_URL,
+    token_body,
+)
 from .helpers.flows import PASSWORD
 from .helpers.messaging import APP_ID, MESSAGING_SCOPES
 from .helpers.reports import ACCOUNT_ID, SECRET, WEBHOOK_SCOPES, Receiver
@@ -205,3 +224,101 @@ def report_receiver() -> Iterator[Receiver]:
     finally:
         running.server.shutdown()
         running.server.server_close()
+
+
+@pytest.fixture
+def profiled_account(user: AbstractBaseUser) -> CoolSMSAccount:
+    """A connection of ``user`` with its member's id and email, and tokens that look real."""
+    now = clock.now()
+    return CoolSMSAccount.objects.create(
+        user=user,
+        member_id="MEM0000000000001",
+        email="gildong@example.com",
+        access_token=ACCESS_TOKEN,
+        refresh_token=REFRESH_TOKEN,
+        scopes="users:read cash:read",
+        expires_at=now + timedelta(hours=1),
+        connected_at=now,
+    )
+
+
+@pytest.fixture
+def good_account(user: AbstractBaseUser) -> CoolSMSAccount:
+    """A connection of ``user`` holding ``GOOD_ACCESS`` and ``GOOD_REFRESH``."""
+    now = clock.now()
+    return CoolSMSAccount.objects.create(
+        user=user,
+        member_id=PROFILE["memberId"],
+        access_token=GOOD_ACCESS,
+        refresh_token=GOOD_REFRESH,
+        scopes="users:read",
+        expires_at=now + timedelta(hours=1),
+        connected_at=now,
+    )
+
+
+@pytest.fixture
+def expired_fake_account() -> CoolSMSAccount:
+    """A new user's connection with fake tokens whose access token expired 10 s ago."""
+    return make_account(make_user(), expires_in=-10)
+
+
+@pytest.fixture
+def unreadable_account(user: AbstractBaseUser, settings: Any) -> CoolSMSAccount:
+    """Connect ``user``, then lose the key the tokens were written with."""
+    account = make_account(user, access=ACCESS_TOKEN, refresh=REFRESH_TOKEN)
+    keep_only_key(settings, Fernet.generate_key().decode())
+    return account
+
+
+@pytest.fixture
+def refresh_recorder() -> Iterator[Recorder]:
+    """Record the ``token_refreshed`` and ``refresh_failed`` signals sent during the test."""
+    recorder = Recorder()
+    signals.token_refreshed.connect(recorder.on_refreshed)
+    signals.refresh_failed.connect(recorder.on_failed)
+    yield recorder
+    signals.token_refreshed.disconnect(recorder.on_refreshed)
+    signals.refresh_failed.disconnect(recorder.on_failed)
+
+
+@pytest.fixture
+def coolsms_down() -> Iterator[responses.RequestsMock]:
+    """Fake CoolSMS whose token endpoint answers 503."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(TOKEN_URL, json={"errorCode": "ServerError"}, status=503)
+        yield mock
+
+
+@pytest.fixture
+def token_endpoint() -> Iterator[responses.RequestsMock]:
+    """Fake CoolSMS whose token endpoint answers 500 until the test answers otherwise."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(TOKEN_URL, status=500)
+        mock.get(PROFILE_URL, json=PROFILE)
+        yield mock
+
+
+@pytest.fixture
+def token_endpoint_refuses() -> Iterator[responses.RequestsMock]:
+    """A CoolSMS that refuses every code (the codes in these queries are made up)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(
+            TOKEN_URL,
+            status=403,
+            json={"errorCode": "InvalidGrant", "errorMessage": "unknown code"},
+        )
+        mock.get(PROFILE_URL, json=PROFILE)
+        yield mock
+
+
+@pytest.fixture
+def standard_server(settings: Any, coolsms: responses.RequestsMock) -> responses.RequestsMock:
+    """Send users to an authorization server on another origin than ``BASE_URL``."""
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "AUTHORIZE_URL": REALM + "/protocol/openid-connect/auth",
+        "TOKEN_URL": REALM + "/protocol/openid-connect/token",
+    }
+    coolsms.post(REALM + "/protocol/openid-connect/token", json=token_body())
+    return coolsms

@@ -62,13 +62,6 @@ def use(settings: Any, adapter: Any) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ADAPTER": path}
 
 
-@pytest.fixture
-def coolsms_down() -> Any:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(TOKEN_URL, json={"errorCode": "ServerError"}, status=503)
-        yield mock
-
-
 # --- the setting --------------------------------------------------------------------------
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.common import make_connections
-from coolsms_oauth_django import accounts, clock, signals
+from coolsms_oauth_django import accounts, signals
 from coolsms_oauth_django.models import CoolSMSAccount, fingerprint
 
 from .helpers.coolsms import ACCESS_TOKEN, REFRESH_TOKEN
@@ -23,26 +22,6 @@ from .helpers.flows import PASSWORD, captured
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "/admin/coolsms_oauth/coolsmsaccount/"
-
-
-@pytest.fixture
-def account(user: AbstractBaseUser) -> CoolSMSAccount:
-    now = clock.now()
-    return CoolSMSAccount.objects.create(
-        user=user,
-        member_id="MEM0000000000001",
-        email="gildong@example.com",
-        access_token=ACCESS_TOKEN,
-        refresh_token=REFRESH_TOKEN,
-        scopes="users:read cash:read",
-        expires_at=now + timedelta(hours=1),
-        connected_at=now,
-    )
-
-
-@pytest.fixture
-def staff(admin_client: Client) -> Client:
-    return admin_client
 
 
 def disconnect(client: Client, pks: list[Any], *, confirmed: bool) -> Any:
@@ -60,58 +39,73 @@ def queries_of(function: Any, *args: Any, **kwargs: Any) -> list[str]:
     return [query["sql"] for query in context.captured_queries]
 
 
-def test_changelist_shows_the_connection_columns(staff: Client, account: CoolSMSAccount) -> None:
-    page = staff.get(CHANGELIST).content.decode()
+def test_changelist_shows_the_connection_columns(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
+    page = admin_client.get(CHANGELIST).content.decode()
     for text in ("alice", "MEM0000000000001", "users:read cash:read", "Active"):
         assert text in page
 
 
-def test_search_finds_an_exact_member_id_only(staff: Client, account: CoolSMSAccount) -> None:
-    assert "MEM0000000000001" in staff.get(CHANGELIST, {"q": "MEM0000000000001 "}).content.decode()
-    assert "MEM0000000000001" not in staff.get(CHANGELIST, {"q": "0000000001"}).content.decode()
+def test_search_finds_an_exact_member_id_only(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
+    assert (
+        "MEM0000000000001"
+        in admin_client.get(CHANGELIST, {"q": "MEM0000000000001 "}).content.decode()
+    )
+    assert (
+        "MEM0000000000001" not in admin_client.get(CHANGELIST, {"q": "0000000001"}).content.decode()
+    )
 
 
-def test_search_finds_the_beginning_of_a_username(staff: Client, account: CoolSMSAccount) -> None:
-    assert "MEM0000000000001" in staff.get(CHANGELIST, {"q": "ali"}).content.decode()
+def test_search_finds_the_beginning_of_a_username(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
+    assert "MEM0000000000001" in admin_client.get(CHANGELIST, {"q": "ali"}).content.decode()
     for elsewhere in ("lice", "gildong"):
-        page = staff.get(CHANGELIST, {"q": elsewhere}).content.decode()
+        page = admin_client.get(CHANGELIST, {"q": elsewhere}).content.decode()
         assert "MEM0000000000001" not in page, elsewhere
-    assert "the beginning of a username" in staff.get(CHANGELIST).content.decode()
+    assert "the beginning of a username" in admin_client.get(CHANGELIST).content.decode()
 
 
-def test_filter_by_status(staff: Client, account: CoolSMSAccount) -> None:
-    page = staff.get(CHANGELIST, {"status__exact": "needs_reconnect"}).content.decode()
+def test_filter_by_status(admin_client: Client, profiled_account: CoolSMSAccount) -> None:
+    page = admin_client.get(CHANGELIST, {"status__exact": "needs_reconnect"}).content.decode()
     assert "MEM0000000000001" not in page
-    page = staff.get(CHANGELIST, {"status__exact": "active"}).content.decode()
+    page = admin_client.get(CHANGELIST, {"status__exact": "active"}).content.decode()
     assert "MEM0000000000001" in page
 
 
-def test_the_list_reads_the_same_queries_for_one_row_and_many(staff: Client) -> None:
+def test_the_list_reads_the_same_queries_for_one_row_and_many(admin_client: Client) -> None:
     make_connections(1, prefix="one")
-    one = queries_of(staff.get, CHANGELIST)
+    one = queries_of(admin_client.get, CHANGELIST)
     make_connections(60, prefix="many")
-    many = queries_of(staff.get, CHANGELIST)
+    many = queries_of(admin_client.get, CHANGELIST)
     assert len(one) == len(many)
 
 
-def test_a_filtered_list_counts_only_its_own_rows(staff: Client) -> None:
+def test_a_filtered_list_counts_only_its_own_rows(admin_client: Client) -> None:
     make_connections(20)
     for params in ({"status__exact": "active"}, {"q": "user00000"}):
-        sql = queries_of(staff.get, CHANGELIST, params)
+        sql = queries_of(admin_client.get, CHANGELIST, params)
         counts = [query for query in sql if "COUNT(" in query.upper()]
         assert len(counts) == 1 and "WHERE" in counts[0].upper(), counts
 
 
-def test_the_list_has_no_date_hierarchy(staff: Client, account: CoolSMSAccount) -> None:
-    sql = queries_of(staff.get, CHANGELIST)
+def test_the_list_has_no_date_hierarchy(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
+    sql = queries_of(admin_client.get, CHANGELIST)
     assert not [query for query in sql if "MIN(" in query.upper() or "MAX(" in query.upper()]
-    assert 'class="xfull"' not in staff.get(CHANGELIST).content.decode()
+    assert 'class="xfull"' not in admin_client.get(CHANGELIST).content.decode()
 
 
-def test_sc22_admin_pages_never_show_a_token(staff: Client, account: CoolSMSAccount) -> None:
+def test_sc22_admin_pages_never_show_a_token(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
     pages = [
-        staff.get(CHANGELIST).content.decode(),
-        staff.get(f"{CHANGELIST}{account.pk}/change/").content.decode(),
+        admin_client.get(CHANGELIST).content.decode(),
+        admin_client.get(f"{CHANGELIST}{profiled_account.pk}/change/").content.decode(),
     ]
     for page in pages:
         assert ACCESS_TOKEN not in page and REFRESH_TOKEN not in page
@@ -120,45 +114,55 @@ def test_sc22_admin_pages_never_show_a_token(staff: Client, account: CoolSMSAcco
 
 
 def test_change_page_survives_a_token_no_key_opens(
-    staff: Client, account: CoolSMSAccount, settings: Any
+    admin_client: Client, profiled_account: CoolSMSAccount, settings: Any
 ) -> None:
     settings.COOLSMS_OAUTH = {
         **settings.COOLSMS_OAUTH,
         "ENCRYPTION_KEYS": [Fernet.generate_key().decode()],
     }
-    page = staff.get(f"{CHANGELIST}{account.pk}/change/")
+    page = admin_client.get(f"{CHANGELIST}{profiled_account.pk}/change/")
     assert page.status_code == 200
     assert "cannot be decrypted" in page.content.decode()
 
 
 def test_the_connection_page_is_read_only_without_save_buttons(
-    staff: Client, account: CoolSMSAccount
+    admin_client: Client, profiled_account: CoolSMSAccount
 ) -> None:
-    page = staff.get(f"{CHANGELIST}{account.pk}/change/").content.decode()
+    page = admin_client.get(f"{CHANGELIST}{profiled_account.pk}/change/").content.decode()
     assert 'name="_save"' not in page and 'name="_continue"' not in page
     assert "View CoolSMS account" in page
-    assert f"{CHANGELIST}{account.pk}/delete/" in page  # disconnecting stays possible
+    assert f"{CHANGELIST}{profiled_account.pk}/delete/" in page  # disconnecting stays possible
 
 
-def test_titles_name_the_user_by_username(staff: Client, account: CoolSMSAccount) -> None:
-    for url in (f"{CHANGELIST}{account.pk}/change/", f"{CHANGELIST}{account.pk}/delete/"):
-        page = staff.get(url).content.decode()
+def test_titles_name_the_user_by_username(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
+    for url in (
+        f"{CHANGELIST}{profiled_account.pk}/change/",
+        f"{CHANGELIST}{profiled_account.pk}/delete/",
+    ):
+        page = admin_client.get(url).content.decode()
         assert "CoolSMS MEM0000000000001 of alice" in page, url
-        assert f"of user {account.user_id}" not in page
+        assert f"of user {profiled_account.user_id}" not in page
 
 
 def test_posting_the_connection_page_changes_nothing(
-    staff: Client, account: CoolSMSAccount
+    admin_client: Client, profiled_account: CoolSMSAccount
 ) -> None:
-    response = staff.post(f"{CHANGELIST}{account.pk}/change/", {"scopes": "changed"})
+    response = admin_client.post(
+        f"{CHANGELIST}{profiled_account.pk}/change/", {"scopes": "changed"}
+    )
     assert response.status_code == 403
-    account.refresh_from_db()
-    assert account.scopes == "users:read cash:read"
-    assert (account.access_token, account.refresh_token) == (ACCESS_TOKEN, REFRESH_TOKEN)
+    profiled_account.refresh_from_db()
+    assert profiled_account.scopes == "users:read cash:read"
+    assert (profiled_account.access_token, profiled_account.refresh_token) == (
+        ACCESS_TOKEN,
+        REFRESH_TOKEN,
+    )
 
 
 def test_staff_who_may_change_connections_may_refresh_them(
-    django_user_model: Any, account: CoolSMSAccount
+    django_user_model: Any, profiled_account: CoolSMSAccount
 ) -> None:
     staff_user = django_user_model.objects.create_user(
         username="operator", password=PASSWORD, is_staff=True
@@ -172,32 +176,36 @@ def test_staff_who_may_change_connections_may_refresh_them(
     assert "Refresh tokens of selected" in client.get(CHANGELIST).content.decode()
 
 
-def test_accounts_cannot_be_added_by_hand(staff: Client) -> None:
-    assert staff.get(f"{CHANGELIST}add/").status_code == 403
+def test_accounts_cannot_be_added_by_hand(admin_client: Client) -> None:
+    assert admin_client.get(f"{CHANGELIST}add/").status_code == 403
 
 
-def test_the_list_offers_one_disconnect_action(staff: Client, account: CoolSMSAccount) -> None:
-    page = staff.get(CHANGELIST).content.decode()
+def test_the_list_offers_one_disconnect_action(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
+    page = admin_client.get(CHANGELIST).content.decode()
     assert page.count("Disconnect selected CoolSMS accounts") == 1
     assert "Delete selected" not in page
 
 
-def test_disconnect_asks_for_confirmation_first(staff: Client, account: CoolSMSAccount) -> None:
+def test_disconnect_asks_for_confirmation_first(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
     with captured(signals.account_disconnected) as received:
-        response = disconnect(staff, [account.pk], confirmed=False)
+        response = disconnect(admin_client, [profiled_account.pk], confirmed=False)
     page = response.content.decode()
     assert response.status_code == 200
     assert "Are you sure" in page and "CoolSMS MEM0000000000001 of alice" in page
-    assert received == [] and CoolSMSAccount.objects.filter(pk=account.pk).exists()
+    assert received == [] and CoolSMSAccount.objects.filter(pk=profiled_account.pk).exists()
 
 
 def test_disconnect_after_confirmation_deletes_and_signals(
-    staff: Client, account: CoolSMSAccount
+    admin_client: Client, profiled_account: CoolSMSAccount
 ) -> None:
     with captured(signals.account_disconnected) as received:
-        response = disconnect(staff, [account.pk], confirmed=True)
+        response = disconnect(admin_client, [profiled_account.pk], confirmed=True)
     assert response.status_code == 302
-    page = staff.get(response["Location"]).content.decode()
+    page = admin_client.get(response["Location"]).content.decode()
     assert "Successfully deleted 1 CoolSMS account." in page
     assert not CoolSMSAccount.objects.exists()
     assert [(kwargs["user"].username, kwargs["member_id"]) for kwargs in received] == [
@@ -206,14 +214,14 @@ def test_disconnect_after_confirmation_deletes_and_signals(
     assert received[0]["request"] is not None
 
 
-def test_disconnect_runs_the_same_queries_for_one_row_and_many(staff: Client) -> None:
+def test_disconnect_runs_the_same_queries_for_one_row_and_many(admin_client: Client) -> None:
     make_connections(81)
     pks = list(CoolSMSAccount.objects.order_by("pk").values_list("pk", flat=True))
     counted = {}
     for label, chosen in (("one", pks[:1]), ("many", pks[1:])):
         for confirmed in (False, True):
             with captured(signals.account_disconnected) as received:
-                sql = queries_of(disconnect, staff, chosen, confirmed=confirmed)
+                sql = queries_of(disconnect, admin_client, chosen, confirmed=confirmed)
             counted[label, confirmed] = len(sql)
         assert len(received) == len(chosen)
     assert counted["one", False] == counted["many", False]
@@ -221,9 +229,11 @@ def test_disconnect_runs_the_same_queries_for_one_row_and_many(staff: Client) ->
     assert not CoolSMSAccount.objects.exists()
 
 
-def test_deleting_from_the_admin_also_signals(staff: Client, account: CoolSMSAccount) -> None:
+def test_deleting_from_the_admin_also_signals(
+    admin_client: Client, profiled_account: CoolSMSAccount
+) -> None:
     with captured(signals.account_disconnected) as received:
-        staff.post(f"{CHANGELIST}{account.pk}/delete/", {"post": "yes"})
+        admin_client.post(f"{CHANGELIST}{profiled_account.pk}/delete/", {"post": "yes"})
     assert [kwargs["member_id"] for kwargs in received] == ["MEM0000000000001"]
     assert not CoolSMSAccount.objects.exists()
 

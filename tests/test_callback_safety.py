@@ -18,6 +18,7 @@ from .helpers.accounts import stored_tokens
 from .helpers.coolsms import (
     PROFILE,
     PROFILE_URL,
+    REALM,
     REFRESH_TOKEN,
     TOKEN_URL,
     calls_to,
@@ -27,22 +28,6 @@ from .helpers.coolsms import (
 from .helpers.flows import callback, start_flow
 
 pytestmark = pytest.mark.django_db
-
-#: A standard OAuth server on another origin than the API, as Keycloak serves one realm.
-REALM = "https://id.example.com/realms/sms"
-
-
-@pytest.fixture
-def standard_server(settings: Any, coolsms: responses.RequestsMock) -> responses.RequestsMock:
-    """Send users to an authorization server on another origin than ``BASE_URL``."""
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "AUTHORIZE_URL": REALM + "/protocol/openid-connect/auth",
-        "TOKEN_URL": REALM + "/protocol/openid-connect/token",
-    }
-    coolsms.post(REALM + "/protocol/openid-connect/token", json=token_body())
-    return coolsms
-
 
 # --- H7: values from the query are logged safely -----------------------------------------
 

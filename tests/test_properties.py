@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import string
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote
@@ -33,7 +32,7 @@ from coolsms_oauth_django.exceptions import ReconnectRequired, TokenError
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import stored_tokens
-from .helpers.coolsms import PROFILE, PROFILE_URL, TOKEN_URL
+from .helpers.coolsms import GOOD_ACCESS, GOOD_REFRESH, TOKEN_URL
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +54,6 @@ settings.register_profile(
 #: The profile every property here runs under, chosen by the CI environment variable.
 EXAMPLES = settings.get_profile("coolsms-ci" if os.environ.get("CI") == "true" else "coolsms-dev")
 
-GOOD_ACCESS = "good-access-token-kept-7d1e"
-GOOD_REFRESH = "good-refresh-token-kept-3b9a"
 CALLBACK = "/coolsms/callback/"
 
 # --- Hostile callback query strings --------------------------------------------------------
@@ -120,19 +117,6 @@ def encode_query(pairs: list[tuple[str, str]]) -> str:
         + quote(value.encode("utf-8", "surrogatepass"), safe="")
         for key, value in pairs
     )
-
-
-@pytest.fixture
-def token_endpoint_refuses() -> Iterator[responses.RequestsMock]:
-    """A CoolSMS that refuses every code (the codes in these queries are made up)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(
-            TOKEN_URL,
-            status=403,
-            json={"errorCode": "InvalidGrant", "errorMessage": "unknown code"},
-        )
-        mock.get(PROFILE_URL, json=PROFILE)
-        yield mock
 
 
 def pending_state(client: Client, user: AbstractBaseUser) -> str:
@@ -308,28 +292,6 @@ def json_access_token(body: bytes) -> Any:
         return json.loads(body).get("access_token")
     except (ValueError, AttributeError, RecursionError, UnicodeDecodeError):
         return None
-
-
-@pytest.fixture
-def token_endpoint() -> Iterator[responses.RequestsMock]:
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(TOKEN_URL, status=500)
-        mock.get(PROFILE_URL, json=PROFILE)
-        yield mock
-
-
-@pytest.fixture
-def good_account(user: AbstractBaseUser) -> CoolSMSAccount:
-    now = clock.now()
-    return CoolSMSAccount.objects.create(
-        user=user,
-        member_id=PROFILE["memberId"],
-        access_token=GOOD_ACCESS,
-        refresh_token=GOOD_REFRESH,
-        scopes="users:read",
-        expires_at=now + timedelta(hours=1),
-        connected_at=now,
-    )
 
 
 def restore(account: CoolSMSAccount) -> None:

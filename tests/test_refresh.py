@@ -12,7 +12,7 @@ import responses
 from django.db import connection
 from django.test import override_settings
 
-from coolsms_oauth_django import refresh, signals
+from coolsms_oauth_django import refresh
 from coolsms_oauth_django.exceptions import (
     InvalidGrant,
     NotConnected,
@@ -23,41 +23,18 @@ from coolsms_oauth_django.exceptions import (
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .helpers.accounts import connect, expire, make_account, make_user, no_sleep, stored_tokens
+from .helpers.accounts import (
+    Recorder,
+    connect,
+    expire,
+    make_account,
+    make_user,
+    no_sleep,
+    stored_tokens,
+)
 from .helpers.coolsms import TOKEN_URL, token_body
 
 pytestmark = pytest.mark.django_db
-
-
-class Recorder:
-    """Collect the signals one test sends."""
-
-    def __init__(self) -> None:
-        self.refreshed: list[CoolSMSAccount] = []
-        self.failed: list[tuple[CoolSMSAccount, Exception]] = []
-
-    def on_refreshed(self, sender: Any, account: CoolSMSAccount, **kwargs: Any) -> None:
-        self.refreshed.append(account)
-
-    def on_failed(
-        self, sender: Any, account: CoolSMSAccount, error: Exception, **kwargs: Any
-    ) -> None:
-        self.failed.append((account, error))
-
-
-@pytest.fixture
-def recorder() -> Any:
-    rec = Recorder()
-    signals.token_refreshed.connect(rec.on_refreshed)
-    signals.refresh_failed.connect(rec.on_failed)
-    yield rec
-    signals.token_refreshed.disconnect(rec.on_refreshed)
-    signals.refresh_failed.disconnect(rec.on_failed)
-
-
-@pytest.fixture
-def expired() -> CoolSMSAccount:
-    return make_account(make_user(), expires_in=-10)
 
 
 def sent_body(call_index: int = 0) -> dict[str, Any]:
@@ -72,38 +49,42 @@ def sent_body(call_index: int = 0) -> dict[str, Any]:
 
 @responses.activate
 def test_sc25_new_refresh_token_replaces_old_atomically(
-    expired: CoolSMSAccount, recorder: Recorder, django_capture_on_commit_callbacks: Any
+    expired_fake_account: CoolSMSAccount,
+    refresh_recorder: Recorder,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
     with django_capture_on_commit_callbacks(execute=True):
-        token = refresh.refresh_account(expired.pk)
+        token = refresh.refresh_account(expired_fake_account.pk)
     assert token == "access-2"
-    assert stored_tokens(expired) == ("access-2", "refresh-2")
+    assert stored_tokens(expired_fake_account) == ("access-2", "refresh-2")
     assert sent_body()["refresh_token"] == "refresh-1"
     assert sent_body()["grant_type"] == "refresh_token"
-    account = CoolSMSAccount.objects.get(pk=expired.pk)
+    account = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
     assert account.last_refreshed_at is not None
     assert not account.expires_within(3000)
-    assert [a.pk for a in recorder.refreshed] == [expired.pk]
+    assert [a.pk for a in refresh_recorder.refreshed] == [expired_fake_account.pk]
 
 
 @responses.activate
 def test_sc25_response_without_refresh_token_keeps_the_old_one(
-    expired: CoolSMSAccount,
+    expired_fake_account: CoolSMSAccount,
 ) -> None:
     responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
-    assert refresh.refresh_account(expired.pk) == "access-2"
-    assert stored_tokens(expired) == ("access-2", "refresh-1")
+    assert refresh.refresh_account(expired_fake_account.pk) == "access-2"
+    assert stored_tokens(expired_fake_account) == ("access-2", "refresh-1")
 
 
 @responses.activate
 def test_sc25_token_refreshed_is_sent_only_after_commit(
-    expired: CoolSMSAccount, recorder: Recorder, django_capture_on_commit_callbacks: Any
+    expired_fake_account: CoolSMSAccount,
+    refresh_recorder: Recorder,
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        refresh.refresh_account(expired.pk)
-    assert recorder.refreshed == []
+        refresh.refresh_account(expired_fake_account.pk)
+    assert refresh_recorder.refreshed == []
     assert len(callbacks) == 1
 
 
@@ -219,52 +200,54 @@ GRANT_GONE_ANSWERS = [
 def test_sc28_invalid_grant_marks_the_connection_and_fires_refresh_failed(
     status: int,
     body: dict[str, str],
-    expired: CoolSMSAccount,
-    recorder: Recorder,
+    expired_fake_account: CoolSMSAccount,
+    refresh_recorder: Recorder,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
     responses.post(TOKEN_URL, status=status, json=body)
     sleeps: list[float] = []
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(ReconnectRequired) as info:
-        refresh.refresh_account(expired.pk, sleep=sleeps.append)
+        refresh.refresh_account(expired_fake_account.pk, sleep=sleeps.append)
     assert isinstance(info.value.__cause__, InvalidGrant)
     assert len(responses.calls) == 1, "no retry loop"
     assert sleeps == []
-    account = CoolSMSAccount.objects.get(pk=expired.pk)
+    account = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
     assert account.status == CoolSMSAccount.NEEDS_RECONNECT
     assert account.last_error and account.last_error_at
     assert "refresh-1" not in account.last_error
-    assert stored_tokens(expired) == ("access-1", "refresh-1")
-    assert len(recorder.failed) == 1
-    assert recorder.failed[0][0].pk == expired.pk
-    assert isinstance(recorder.failed[0][1], InvalidGrant)
+    assert stored_tokens(expired_fake_account) == ("access-1", "refresh-1")
+    assert len(refresh_recorder.failed) == 1
+    assert refresh_recorder.failed[0][0].pk == expired_fake_account.pk
+    assert isinstance(refresh_recorder.failed[0][1], InvalidGrant)
 
 
 @responses.activate
 def test_sc28_rereads_the_row_and_uses_a_token_another_worker_saved(
-    expired: CoolSMSAccount, recorder: Recorder
+    expired_fake_account: CoolSMSAccount, refresh_recorder: Recorder
 ) -> None:
     def another_worker_refreshed_first(request: Any) -> tuple[int, dict[str, str], str]:
-        fresh = CoolSMSAccount.objects.get(pk=expired.pk)
+        fresh = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
         fresh.access_token = "access-from-elsewhere"
         fresh.expires_at = fresh.expires_at.replace(year=fresh.expires_at.year + 1)
         fresh.save()
         return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "rotated"})
 
     responses.add_callback(responses.POST, TOKEN_URL, callback=another_worker_refreshed_first)
-    assert refresh.refresh_account(expired.pk) == "access-from-elsewhere"
-    account = CoolSMSAccount.objects.get(pk=expired.pk)
+    assert refresh.refresh_account(expired_fake_account.pk) == "access-from-elsewhere"
+    account = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
     assert account.status == CoolSMSAccount.ACTIVE
-    assert recorder.failed == []
+    assert refresh_recorder.failed == []
 
 
 @responses.activate
 def test_sc28_a_changed_but_expired_token_does_not_save_the_connection(
-    expired: CoolSMSAccount,
+    expired_fake_account: CoolSMSAccount,
 ) -> None:
     def another_worker_saved_an_expired_token(request: Any) -> tuple[int, dict[str, str], str]:
-        CoolSMSAccount.objects.filter(pk=expired.pk).update(status=CoolSMSAccount.ACTIVE)
-        fresh = CoolSMSAccount.objects.get(pk=expired.pk)
+        CoolSMSAccount.objects.filter(pk=expired_fake_account.pk).update(
+            status=CoolSMSAccount.ACTIVE
+        )
+        fresh = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
         fresh.access_token = "stale-from-elsewhere"
         fresh.save()
         return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "gone"})
@@ -273,21 +256,25 @@ def test_sc28_a_changed_but_expired_token_does_not_save_the_connection(
         responses.POST, TOKEN_URL, callback=another_worker_saved_an_expired_token
     )
     with pytest.raises(ReconnectRequired):
-        refresh.refresh_account(expired.pk)
+        refresh.refresh_account(expired_fake_account.pk)
 
 
 @responses.activate
-def test_sc28_a_row_deleted_meanwhile_still_needs_reconnect(expired: CoolSMSAccount) -> None:
+def test_sc28_a_row_deleted_meanwhile_still_needs_reconnect(
+    expired_fake_account: CoolSMSAccount,
+) -> None:
     def disconnected_meanwhile(request: Any) -> tuple[int, dict[str, str], str]:
-        CoolSMSAccount.objects.filter(pk=expired.pk).delete()
+        CoolSMSAccount.objects.filter(pk=expired_fake_account.pk).delete()
         return 403, {}, json.dumps({"errorCode": "InvalidGrant", "errorMessage": "gone"})
 
     responses.add_callback(responses.POST, TOKEN_URL, callback=disconnected_meanwhile)
     with pytest.raises(ReconnectRequired):
-        refresh.refresh_account(expired.pk)
+        refresh.refresh_account(expired_fake_account.pk)
 
 
-def test_sc28_a_connection_without_refresh_token_needs_reconnect(recorder: Recorder) -> None:
+def test_sc28_a_connection_without_refresh_token_needs_reconnect(
+    refresh_recorder: Recorder,
+) -> None:
     account = make_account(make_user(), refresh=None, expires_in=-1)
     with pytest.raises(ReconnectRequired):
         refresh.refresh_account(account.pk)
@@ -323,46 +310,52 @@ PASSING_FAILURES = [
 @pytest.mark.parametrize("answer", PASSING_FAILURES)
 @responses.activate
 def test_sc29_passing_failures_retry_with_backoff_then_raise(
-    answer: dict[str, Any], expired: CoolSMSAccount, recorder: Recorder
+    answer: dict[str, Any], expired_fake_account: CoolSMSAccount, refresh_recorder: Recorder
 ) -> None:
     responses.post(TOKEN_URL, **answer)
     sleeps: list[float] = []
     with pytest.raises(TokenRefreshError) as info:
-        refresh.refresh_account(expired.pk, sleep=sleeps.append)
+        refresh.refresh_account(expired_fake_account.pk, sleep=sleeps.append)
     assert info.value.retryable
     assert len(responses.calls) == 3  # REFRESH_RETRIES = 2
     assert sleeps == [0.5, 1.0]
-    account = CoolSMSAccount.objects.get(pk=expired.pk)
-    assert stored_tokens(expired) == ("access-1", "refresh-1")
+    account = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
+    assert stored_tokens(expired_fake_account) == ("access-1", "refresh-1")
     assert account.status == CoolSMSAccount.ACTIVE
     assert account.last_error
-    assert recorder.failed == []
+    assert refresh_recorder.failed == []
 
 
 @responses.activate
-def test_sc29_retries_follow_the_settings(expired: CoolSMSAccount, settings: Any) -> None:
+def test_sc29_retries_follow_the_settings(
+    expired_fake_account: CoolSMSAccount, settings: Any
+) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "REFRESH_RETRIES": 0}
     responses.post(TOKEN_URL, status=503)
     sleeps: list[float] = []
     with pytest.raises(TokenRefreshError):
-        refresh.refresh_account(expired.pk, sleep=sleeps.append)
+        refresh.refresh_account(expired_fake_account.pk, sleep=sleeps.append)
     assert len(responses.calls) == 1
     assert sleeps == []
 
 
 @responses.activate
-def test_sc29_a_passing_failure_followed_by_success_refreshes(expired: CoolSMSAccount) -> None:
+def test_sc29_a_passing_failure_followed_by_success_refreshes(
+    expired_fake_account: CoolSMSAccount,
+) -> None:
     responses.post(TOKEN_URL, status=503)
     responses.post(TOKEN_URL, json=token_body("access-2", "refresh-2", expires_in=3600))
-    assert refresh.refresh_account(expired.pk, sleep=no_sleep) == "access-2"
-    assert stored_tokens(expired) == ("access-2", "refresh-2")
+    assert refresh.refresh_account(expired_fake_account.pk, sleep=no_sleep) == "access-2"
+    assert stored_tokens(expired_fake_account) == ("access-2", "refresh-2")
 
 
 @responses.activate
-def test_sc29_the_token_call_has_a_timeout(expired: CoolSMSAccount, settings: Any) -> None:
+def test_sc29_the_token_call_has_a_timeout(
+    expired_fake_account: CoolSMSAccount, settings: Any
+) -> None:
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "TIMEOUT": 3.5}
     responses.post(TOKEN_URL, json=token_body("access-2", refresh_token=None, expires_in=3600))
-    refresh.refresh_account(expired.pk)
+    refresh.refresh_account(expired_fake_account.pk)
     assert responses.calls[0].request.req_kwargs["timeout"] == 3.5
 
 
@@ -401,21 +394,21 @@ def test_sc29_sandbox_slow_token_endpoint_times_out(rotating_sandbox: Sandbox) -
 
 @responses.activate
 def test_a_refused_client_records_the_error_without_reconnect(
-    expired: CoolSMSAccount, recorder: Recorder
+    expired_fake_account: CoolSMSAccount, refresh_recorder: Recorder
 ) -> None:
     responses.post(
         TOKEN_URL, status=400, json={"errorCode": "InvalidClient", "errorMessage": "bad"}
     )
     with pytest.raises(TokenError) as info:
-        refresh.refresh_account(expired.pk, sleep=no_sleep)
+        refresh.refresh_account(expired_fake_account.pk, sleep=no_sleep)
     assert not info.value.retryable
     assert not isinstance(info.value, (InvalidGrant, TokenRefreshError))
     assert len(responses.calls) == 1
-    account = CoolSMSAccount.objects.get(pk=expired.pk)
+    account = CoolSMSAccount.objects.get(pk=expired_fake_account.pk)
     assert account.status == CoolSMSAccount.ACTIVE
     assert "InvalidClient" in account.last_error
     assert "test-client-secret-value" not in account.last_error
-    assert stored_tokens(expired) == ("access-1", "refresh-1")
+    assert stored_tokens(expired_fake_account) == ("access-1", "refresh-1")
 
 
 # --- the process-local lock --------------------------------------------------------------

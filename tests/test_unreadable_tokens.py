@@ -39,16 +39,8 @@ urlpatterns = [
 ]
 
 
-@pytest.fixture
-def unreadable(user: AbstractBaseUser, settings: Any) -> CoolSMSAccount:
-    """Connect ``user``, then lose the key the tokens were written with."""
-    account = make_account(user, access=ACCESS_TOKEN, refresh=REFRESH_TOKEN)
-    keep_only_key(settings, Fernet.generate_key().decode())
-    return account
-
-
 def test_h05_the_connect_page_says_the_connection_no_longer_works(
-    logged_in: Client, unreadable: CoolSMSAccount
+    logged_in: Client, unreadable_account: CoolSMSAccount
 ) -> None:
     response = logged_in.get("/coolsms/connect/")
     assert response.status_code == 200
@@ -56,34 +48,36 @@ def test_h05_the_connect_page_says_the_connection_no_longer_works(
 
 
 def test_h05_the_user_can_disconnect_and_the_deletion_is_logged(
-    logged_in: Client, user: AbstractBaseUser, unreadable: CoolSMSAccount, caplog: Any
+    logged_in: Client, user: AbstractBaseUser, unreadable_account: CoolSMSAccount, caplog: Any
 ) -> None:
     token = csrf_token(logged_in)  # the confirmation page answers too
     with captured(signals.account_disconnected) as received:
         response = logged_in.post("/coolsms/disconnect/", {"csrfmiddlewaretoken": token})
     assert response.status_code == 302
     assert not CoolSMSAccount.objects.exists()
-    assert received[0]["user"] == user and received[0]["member_id"] == unreadable.member_id
-    assert f"CoolSMS account {unreadable.pk}: tokens no configured key opens are deleted" in (
-        caplog.text
+    assert received[0]["user"] == user and received[0]["member_id"] == unreadable_account.member_id
+    assert (
+        f"CoolSMS account {unreadable_account.pk}: tokens no configured key opens are deleted"
+        in (caplog.text)
     )
 
 
 def test_h05_a_reconnect_replaces_the_unreadable_tokens(
     logged_in: Client,
     user: AbstractBaseUser,
-    unreadable: CoolSMSAccount,
+    unreadable_account: CoolSMSAccount,
     coolsms: responses.RequestsMock,
     caplog: Any,
 ) -> None:
     response = connect_through_flow(logged_in, next_url="/after/")
     assert response["Location"] == "/after/"
     account = CoolSMSAccount.objects.get(user=user)
-    assert account.pk == unreadable.pk  # the same row, now readable
+    assert account.pk == unreadable_account.pk  # the same row, now readable
     assert stored_tokens(account) == (ACCESS_TOKEN, REFRESH_TOKEN)
     assert account.member_id == PROFILE["memberId"] and account.is_active
-    assert f"CoolSMS account {unreadable.pk}: tokens no configured key opens are replaced" in (
-        caplog.text
+    assert (
+        f"CoolSMS account {unreadable_account.pk}: tokens no configured key opens are replaced"
+        in (caplog.text)
     )
 
 
@@ -99,7 +93,7 @@ def test_h05_a_reconnect_without_a_new_refresh_token_keeps_no_unreadable_one(
 
 
 def test_h05_the_middleware_treats_the_connection_as_needing_reconnection(
-    user: AbstractBaseUser, unreadable: CoolSMSAccount, settings: Any, client: Client
+    user: AbstractBaseUser, unreadable_account: CoolSMSAccount, settings: Any, client: Client
 ) -> None:
     request = RequestFactory().get("/plain/")
     request.user = user
@@ -127,13 +121,13 @@ def test_h05_the_middleware_treats_the_connection_as_needing_reconnection(
 
 
 def test_h05_a_system_check_lists_unreadable_connections_and_deletes_nothing(
-    unreadable: CoolSMSAccount, settings: Any
+    unreadable_account: CoolSMSAccount, settings: Any
 ) -> None:
     readable = make_account(make_user("bob"))  # written with the key now configured
-    before = raw_columns(unreadable)
+    before = raw_columns(unreadable_account)
     [warning] = check_unreadable_tokens(databases=["default"])
     assert warning.id == "coolsms_oauth.W002"
-    assert f"CoolSMS accounts {unreadable.pk})" in warning.msg
+    assert f"CoolSMS accounts {unreadable_account.pk})" in warning.msg
     assert str(readable.pk) not in warning.msg.split("accounts")[1]
     assert "ENCRYPTION_KEYS" in (warning.hint or "")
     assert check_unreadable_tokens(databases=None) == []  # only with check --database
@@ -141,14 +135,16 @@ def test_h05_a_system_check_lists_unreadable_connections_and_deletes_nothing(
     call_command("check", "--database", "default", stderr=out, stdout=out)
     assert "coolsms_oauth.W002" in out.getvalue()
     assert CoolSMSAccount.objects.count() == 2
-    assert raw_columns(unreadable) == before
+    assert raw_columns(unreadable_account) == before
 
 
 def test_h05_the_refresh_command_names_an_unreadable_connection(
-    unreadable: CoolSMSAccount,
+    unreadable_account: CoolSMSAccount,
 ) -> None:
-    CoolSMSAccount.objects.filter(pk=unreadable.pk).update(expires_at=unreadable.connected_at)
+    CoolSMSAccount.objects.filter(pk=unreadable_account.pk).update(
+        expires_at=unreadable_account.connected_at
+    )
     err = StringIO()
     call_command("coolsms_refresh_tokens", stdout=StringIO(), stderr=err)
-    assert f"Account {unreadable.pk}: no configured key opens its tokens." in err.getvalue()
+    assert f"Account {unreadable_account.pk}: no configured key opens its tokens." in err.getvalue()
     assert CoolSMSAccount.objects.values_list("status", flat=True).get() == CoolSMSAccount.ACTIVE

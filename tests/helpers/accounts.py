@@ -146,3 +146,19 @@ def put_new_key_first(settings: Any, keys: list[str] | None = None) -> str:
 def keep_only_key(settings: Any, key: str) -> None:
     """Configure ``key`` as the only encryption key."""
     settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "ENCRYPTION_KEYS": [key]}
+
+
+class Recorder:
+    """Collect the refresh signals one test sends."""
+
+    def __init__(self) -> None:
+        self.refreshed: list[CoolSMSAccount] = []
+        self.failed: list[tuple[CoolSMSAccount, Exception]] = []
+
+    def on_refreshed(self, sender: Any, account: CoolSMSAccount, **kwargs: Any) -> None:
+        self.refreshed.append(account)
+
+    def on_failed(
+        self, sender: Any, account: CoolSMSAccount, error: Exception, **kwargs: Any
+    ) -> None:
+        self.failed.append((account, error))

@@ -41,6 +41,13 @@ def make_jwt(**claims: Any) -> str:
 ACCESS_TOKEN = make_jwt()
 REFRESH_TOKEN = "refresh-token-value-4f1c9a7e2b"
 
+#: The tokens of ``good_account``, which no answer of the token endpoint may replace.
+GOOD_ACCESS = "good-access-token-kept-7d1e"
+GOOD_REFRESH = "good-refresh-token-kept-3b9a"
+
+#: A standard OAuth server on another origin than the API, as Keycloak serves one realm.
+REALM = "https://id.example.com/realms/sms"
+
 
 def token_body(
     access_token: Any = ACCESS_TOKEN, refresh_token: Any = REFRESH_TOKEN, **overrides: Any
