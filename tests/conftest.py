@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -16,10 +17,13 @@ from django.test import Client, override_settings
 from coolsms_oauth_django import clock, get_coolsms_session, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.report_endpoint import report_path
+from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.testing import oauth_settings_for
 
 from .helpers.accounts import (
     Recorder,
     connect,
+    expire,
     keep_only_key,
     make_account,
     make_user,
@@ -38,13 +42,13 @@ from .helpers.coolsms import (
 )
 from .helpers.flows import PASSWORD
 from .helpers.messaging import APP_ID, MESSAGING_SCOPES
+from .helpers.reliability import FAULT_TIMEOUT, SESSION_REDIS_URL, members, sandbox_at_debug
 from .helpers.reports import ACCOUNT_ID, SECRET, WEBHOOK_SCOPES, Receiver
 from .helpers.servers import reachable
 from .sandbox.helpers import FakeClock
 from .settings import COOLSMS_OAUTH
 
 if TYPE_CHECKING:
-    from coolsms_oauth_django.sandbox import Sandbox
     from coolsms_oauth_django.session import CoolSMSSession
 
 SERVERS = {"postgres": ("127.0.0.1", 5432), "mysql": ("127.0.0.1", 3306)}
@@ -322,3 +326,92 @@ def standard_server(settings: Any, coolsms: responses.RequestsMock) -> responses
     }
     coolsms.post(REALM + "/protocol/openid-connect/token", json=token_body())
     return coolsms
+
+
+@pytest.fixture
+def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    """An auto-approving sandbox with the app pointed at it and every log at DEBUG."""
+    with sandbox_at_debug(caplog) as running:
+        yield running
+
+
+@pytest.fixture
+def fault_debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    """``debug_sandbox`` with the fault tests' short TIMEOUT and one retry."""
+    with sandbox_at_debug(caplog, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1) as running:
+        yield running
+
+
+@pytest.fixture
+def one_retry_debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    """``debug_sandbox`` with one retry and a TIMEOUT of 2 s."""
+    with sandbox_at_debug(caplog, REFRESH_RETRIES=1, TIMEOUT=2) as running:
+        yield running
+
+
+@pytest.fixture
+def expired_sandbox_account(fault_debug_sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
+    """Connect ``user`` to ``fault_debug_sandbox``, then let the access token expire."""
+    account = connect(user, fault_debug_sandbox)
+    expire(account)
+    return account
+
+
+@pytest.fixture
+def error_report_sandbox() -> Iterator[Sandbox]:
+    """A rotating sandbox, the app pointed at it with the fault tests' short TIMEOUT and one
+    retry, and the site at DEBUG, so an error shows Django's technical report."""
+    with (
+        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sandbox,
+        override_settings(
+            DEBUG=True,
+            COOLSMS_OAUTH=sandbox_settings(sandbox, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1),
+        ),
+    ):
+        yield sandbox
+
+
+@pytest.fixture
+def manual_sandbox(settings: Any) -> Iterator[Sandbox]:
+    """A sandbox that shows its login and consent pages, with the site pointed at it."""
+    with Sandbox() as sandbox:
+        settings.COOLSMS_OAUTH = oauth_settings_for(sandbox, settings.COOLSMS_OAUTH)
+        yield sandbox
+
+
+@pytest.fixture
+def member_sandbox() -> Iterator[Sandbox]:
+    """A sandbox with login and consent pages and one CoolSMS member per site user."""
+    with Sandbox(users=members()) as running:
+        coolsms = sandbox_settings(running, REDIRECT_URI=None)
+        with override_settings(COOLSMS_OAUTH=coolsms):
+            yield running
+
+
+@pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test alone; its keys are deleted afterwards.
+
+    Skip, saying why, when no Redis answers on 127.0.0.1:6379, except under CI.
+    """
+    import redis
+
+    if not reachable("127.0.0.1", 6379) and os.environ.get("CI") != "true":
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+
+    prefix = f"coolsms-reliability-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(SESSION_REDIS_URL)
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture
+def logged_in_error_pages(logged_in: Client) -> Client:
+    """The logged-in browser, receiving server errors as pages rather than exceptions."""
+    logged_in.raise_request_exception = False
+    return logged_in

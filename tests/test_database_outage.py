@@ -8,8 +8,6 @@ answer that could not be saved.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import DatabaseError
@@ -26,7 +24,6 @@ from .helpers.reliability import (
     code_of,
     failing_writes,
     leaked,
-    sandbox_at_debug,
     site_path,
     unreachable_table,
 )
@@ -36,30 +33,17 @@ pytestmark = pytest.mark.django_db
 TABLE = CoolSMSAccount._meta.db_table
 
 
-@pytest.fixture
-def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    with sandbox_at_debug(caplog) as running:
-        yield running
-
-
-@pytest.fixture
-def site(logged_in: Client) -> Client:
-    """The logged-in browser, receiving server errors as pages rather than exceptions."""
-    logged_in.raise_request_exception = False
-    return logged_in
-
-
 @pytest.mark.parametrize("outage", [failing_writes, unreachable_table], ids=["write", "all"])
 def test_callback_with_the_database_failing_answers_a_clear_503_and_stores_nothing(
     outage: object,
-    site: Client,
+    logged_in_error_pages: Client,
     user: AbstractBaseUser,
     debug_sandbox: Sandbox,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    location = authorize(debug_sandbox, start_flow(site))
+    location = authorize(debug_sandbox, start_flow(logged_in_error_pages))
     with outage(TABLE) as refused:  # type: ignore[operator]
-        response = site.get(site_path(location))
+        response = logged_in_error_pages.get(site_path(location))
     assert refused, "the outage was hit"
     # The app's own error page; the failure is logged (without secrets).
     assert response.status_code == 503
@@ -70,27 +54,27 @@ def test_callback_with_the_database_failing_answers_a_clear_503_and_stores_nothi
 
 
 def test_callback_failing_at_the_save_keeps_an_existing_connection_whole(
-    site: Client, user: AbstractBaseUser, debug_sandbox: Sandbox
+    logged_in_error_pages: Client, user: AbstractBaseUser, debug_sandbox: Sandbox
 ) -> None:
     account = connect(user, debug_sandbox)
     before = stored_tokens(account)
-    location = authorize(debug_sandbox, start_flow(site))
+    location = authorize(debug_sandbox, start_flow(logged_in_error_pages))
     with failing_writes(TABLE):
-        assert site.get(site_path(location)).status_code == 503
+        assert logged_in_error_pages.get(site_path(location)).status_code == 503
     assert stored_tokens(account) == before
     assert CoolSMSAccount.objects.get(pk=account.pk).is_active
 
 
 @pytest.mark.parametrize("outage", [failing_writes, unreachable_table], ids=["write", "all"])
 def test_after_a_database_outage_a_new_connect_flow_works(
-    outage: object, site: Client, user: AbstractBaseUser, debug_sandbox: Sandbox
+    outage: object, logged_in_error_pages: Client, user: AbstractBaseUser, debug_sandbox: Sandbox
 ) -> None:
-    location = authorize(debug_sandbox, start_flow(site))
+    location = authorize(debug_sandbox, start_flow(logged_in_error_pages))
     with outage(TABLE):  # type: ignore[operator]
-        site.get(site_path(location))
+        logged_in_error_pages.get(site_path(location))
 
-    retried = authorize(debug_sandbox, start_flow(site))
-    response = site.get(site_path(retried))
+    retried = authorize(debug_sandbox, start_flow(logged_in_error_pages))
+    response = logged_in_error_pages.get(site_path(retried))
 
     assert response.status_code == 302
     assert CoolSMSAccount.objects.get(user=user).member_id == debug_sandbox.default_user.member_id

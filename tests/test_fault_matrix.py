@@ -8,7 +8,6 @@ logger at DEBUG). ``TIMEOUT`` is half a second, so the timeout and slow-answer f
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,17 +19,15 @@ from coolsms_oauth_django.exceptions import CoolSMSAPIError, TokenError, TokenRe
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .helpers.accounts import connect, expire, stored_tokens
+from .helpers.accounts import connect, stored_tokens
 from .helpers.flows import start_flow
 from .helpers.reliability import (
-    FAULT_TIMEOUT,
     PASSING_FAULTS,
     authorize,
     code_of,
     exception_texts,
     fault_kinds,
     leaked,
-    sandbox_at_debug,
     site_path,
 )
 
@@ -39,13 +36,6 @@ pytestmark = pytest.mark.django_db
 FAULTS = fault_kinds()
 #: What a network-level failure looks like in ``CoolSMSAPIError.status``.
 NETWORK_FAULTS = frozenset({"timeout", "dropped-connection", "slow-answer"})
-
-
-@pytest.fixture
-def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    """A sandbox with the app pointed at it: short TIMEOUT, one retry, DEBUG logs captured."""
-    with sandbox_at_debug(caplog, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1) as running:
-        yield running
 
 
 def assert_nothing_secret_logged(
@@ -63,14 +53,14 @@ def assert_nothing_secret_logged(
 def test_code_exchange_fault_redirects_with_a_message_and_stores_nothing(
     fault: str,
     reconnecting: bool,
-    debug_sandbox: Sandbox,
+    fault_debug_sandbox: Sandbox,
     logged_in: Client,
     user: AbstractBaseUser,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    before = stored_tokens(connect(user, debug_sandbox)) if reconnecting else None
-    location = authorize(debug_sandbox, start_flow(logged_in, next_url="/dashboard/"))
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
+    before = stored_tokens(connect(user, fault_debug_sandbox)) if reconnecting else None
+    location = authorize(fault_debug_sandbox, start_flow(logged_in, next_url="/dashboard/"))
+    fault_debug_sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
 
     response = logged_in.get(site_path(location))
 
@@ -89,23 +79,23 @@ def test_code_exchange_fault_redirects_with_a_message_and_stores_nothing(
     # The failure is logged, without the code or the client secret.
     assert "CoolSMS code exchange failed" in caplog.text
     assert_nothing_secret_logged(
-        caplog, [code_of(location), debug_sandbox.client_secret, *(before or ())], page
+        caplog, [code_of(location), fault_debug_sandbox.client_secret, *(before or ())], page
     )
 
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_a_new_flow_after_a_code_exchange_fault_connects(
-    fault: str, debug_sandbox: Sandbox, logged_in: Client, user: AbstractBaseUser
+    fault: str, fault_debug_sandbox: Sandbox, logged_in: Client, user: AbstractBaseUser
 ) -> None:
-    failed = authorize(debug_sandbox, start_flow(logged_in))
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
+    failed = authorize(fault_debug_sandbox, start_flow(logged_in))
+    fault_debug_sandbox.inject_fault(endpoints.TOKEN_PATH, **FAULTS[fault])
     logged_in.get(site_path(failed))
 
-    retried = authorize(debug_sandbox, start_flow(logged_in))
+    retried = authorize(fault_debug_sandbox, start_flow(logged_in))
     assert logged_in.get(site_path(retried)).status_code == 302
 
     account = CoolSMSAccount.objects.get(user=user)
-    assert account.member_id == debug_sandbox.default_user.member_id
+    assert account.member_id == fault_debug_sandbox.default_user.member_id
     assert account.last_error == ""
 
 
@@ -117,23 +107,16 @@ def attempts(fault: str) -> int:
     return 2 if fault in PASSING_FAULTS else 1
 
 
-@pytest.fixture
-def expired_account(debug_sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
-    account = connect(user, debug_sandbox)
-    expire(account)
-    return account
-
-
 @pytest.mark.parametrize("fault", FAULTS)
 def test_refresh_fault_that_persists_raises_and_keeps_the_stored_tokens(
     fault: str,
-    debug_sandbox: Sandbox,
+    fault_debug_sandbox: Sandbox,
     user: AbstractBaseUser,
-    expired_account: CoolSMSAccount,
+    expired_sandbox_account: CoolSMSAccount,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    before = stored_tokens(expired_account)
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
+    before = stored_tokens(expired_sandbox_account)
+    fault_debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
 
     with pytest.raises(TokenError) as caught:
         get_coolsms_session(user).get_balance()
@@ -142,18 +125,18 @@ def test_refresh_fault_that_persists_raises_and_keeps_the_stored_tokens(
         # Retried once (REFRESH_RETRIES=1), then a retryable error.
         assert isinstance(caught.value, TokenRefreshError)
         assert caught.value.retryable
-        assert debug_sandbox.token_calls()["refresh_token"] == 2
+        assert fault_debug_sandbox.token_calls()["refresh_token"] == 2
     else:
         # A 200 that is not a token response is not retried: it would not get better.
         assert not isinstance(caught.value, TokenRefreshError)
-        assert debug_sandbox.token_calls()["refresh_token"] == 1
-    account = CoolSMSAccount.objects.get(pk=expired_account.pk)
+        assert fault_debug_sandbox.token_calls()["refresh_token"] == 1
+    account = CoolSMSAccount.objects.get(pk=expired_sandbox_account.pk)
     assert stored_tokens(account) == before
     assert account.is_active, "a passing fault never asks the user to connect again"
     assert account.last_error
     assert_nothing_secret_logged(
         caplog,
-        [*before, debug_sandbox.client_secret],
+        [*before, fault_debug_sandbox.client_secret],
         account.last_error,
         *exception_texts(caught.value),
     )
@@ -161,33 +144,39 @@ def test_refresh_fault_that_persists_raises_and_keeps_the_stored_tokens(
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_after_a_refresh_fault_the_next_call_refreshes_and_succeeds(
-    fault: str, debug_sandbox: Sandbox, user: AbstractBaseUser, expired_account: CoolSMSAccount
+    fault: str,
+    fault_debug_sandbox: Sandbox,
+    user: AbstractBaseUser,
+    expired_sandbox_account: CoolSMSAccount,
 ) -> None:
-    before = stored_tokens(expired_account)
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
+    before = stored_tokens(expired_sandbox_account)
+    fault_debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=attempts(fault), **FAULTS[fault])
     with pytest.raises(TokenError):
         get_coolsms_session(user).get_balance()
 
     balance = get_coolsms_session(user).get_balance()
 
-    assert balance["balance"] == debug_sandbox.default_user.balance
-    access, refresh = stored_tokens(expired_account)
+    assert balance["balance"] == fault_debug_sandbox.default_user.balance
+    access, refresh = stored_tokens(expired_sandbox_account)
     assert access != before[0]
     assert refresh == before[1], "CoolSMS does not rotate refresh tokens"
 
 
 @pytest.mark.parametrize("fault", sorted(PASSING_FAULTS))
 def test_sc29_a_single_passing_refresh_fault_is_retried_and_the_call_succeeds(
-    fault: str, debug_sandbox: Sandbox, user: AbstractBaseUser, expired_account: CoolSMSAccount
+    fault: str,
+    fault_debug_sandbox: Sandbox,
+    user: AbstractBaseUser,
+    expired_sandbox_account: CoolSMSAccount,
 ) -> None:
-    before = stored_tokens(expired_account)
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=1, **FAULTS[fault])
+    before = stored_tokens(expired_sandbox_account)
+    fault_debug_sandbox.inject_fault(endpoints.TOKEN_PATH, count=1, **FAULTS[fault])
 
     balance = get_coolsms_session(user).get_balance()
 
-    assert balance["balance"] == debug_sandbox.default_user.balance
-    assert debug_sandbox.token_calls()["refresh_token"] == 2
-    assert stored_tokens(expired_account)[0] != before[0]
+    assert balance["balance"] == fault_debug_sandbox.default_user.balance
+    assert fault_debug_sandbox.token_calls()["refresh_token"] == 2
+    assert stored_tokens(expired_sandbox_account)[0] != before[0]
 
 
 # --- An API call ---------------------------------------------------------------------------
@@ -196,13 +185,13 @@ def test_sc29_a_single_passing_refresh_fault_is_retried_and_the_call_succeeds(
 @pytest.mark.parametrize("fault", FAULTS)
 def test_api_call_fault_raises_coolsms_api_error_and_touches_no_token(
     fault: str,
-    debug_sandbox: Sandbox,
+    fault_debug_sandbox: Sandbox,
     user: AbstractBaseUser,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    account = connect(user, debug_sandbox)
+    account = connect(user, fault_debug_sandbox)
     before = stored_tokens(account)
-    debug_sandbox.inject_fault(endpoints.BALANCE_PATH, **FAULTS[fault])
+    fault_debug_sandbox.inject_fault(endpoints.BALANCE_PATH, **FAULTS[fault])
 
     with pytest.raises(CoolSMSAPIError) as caught:
         get_coolsms_session(user).get_balance()
@@ -217,9 +206,14 @@ def test_api_call_fault_raises_coolsms_api_error_and_touches_no_token(
         assert error.status == FAULTS[fault]["status"]
     assert stored_tokens(account) == before
     assert CoolSMSAccount.objects.get(pk=account.pk).is_active
-    assert debug_sandbox.token_calls().get("refresh_token", 0) == 0, "no refresh for a server fault"
+    assert fault_debug_sandbox.token_calls().get("refresh_token", 0) == 0, (
+        "no refresh for a server fault"
+    )
     assert_nothing_secret_logged(
-        caplog, [*before, debug_sandbox.client_secret], *exception_texts(error)
+        caplog, [*before, fault_debug_sandbox.client_secret], *exception_texts(error)
     )
     # The next call goes through.
-    assert get_coolsms_session(user).get_balance()["balance"] == debug_sandbox.default_user.balance
+    assert (
+        get_coolsms_session(user).get_balance()["balance"]
+        == fault_debug_sandbox.default_user.balance
+    )

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 import requests
 import responses
-from django.test import override_settings
 
 from coolsms_oauth_django import clock, endpoints, get_coolsms_session, oauth
 from coolsms_oauth_django.conf import app_settings, collect_problems, oauth_config, raw_settings
@@ -38,11 +37,10 @@ from .helpers.accounts import (
     expire,
     make_account,
     make_user,
-    sandbox_settings,
     stored_tokens,
 )
 from .helpers.coolsms import BALANCE_URL, PROFILE_URL, TOKEN_URL, token_body
-from .helpers.reliability import code_of, leaked, report_of
+from .helpers.reliability import FAULT_TIMEOUT, code_of, leaked, report_of
 
 pytestmark = pytest.mark.django_db
 
@@ -85,10 +83,9 @@ def test_h06_a_401_from_coolsms_still_refreshes_and_sends_once_more(
 #: A token answer the client must refuse (its ``token_type`` is not Bearer), holding tokens
 #: that must not appear in the report either.
 REFUSED_TOKENS = ("refused-access-token-7d3e91c0", "refused-refresh-token-52ab8f14")
-H1_TIMEOUT = 0.5
 H1_FAULTS: dict[str, dict[str, Any]] = {
     "network-error": {"drop": True},
-    "timeout": {"delay": H1_TIMEOUT * 4},
+    "timeout": {"delay": FAULT_TIMEOUT * 4},
     "5xx": {"status": 503, "body": {"errorCode": "Unavailable", "errorMessage": "down"}},
     "bad-body": {},  # per endpoint, below
 }
@@ -200,23 +197,11 @@ H1_CASES = [
 ]
 
 
-@pytest.fixture
-def h1_sandbox() -> Iterator[Sandbox]:
-    with (
-        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sandbox,
-        override_settings(
-            DEBUG=True,
-            COOLSMS_OAUTH=sandbox_settings(sandbox, TIMEOUT=H1_TIMEOUT, REFRESH_RETRIES=1),
-        ),
-    ):
-        yield sandbox
-
-
 @pytest.mark.parametrize(("operation", "fault"), H1_CASES)
 def test_h01_no_token_refresh_token_or_client_secret_in_a_debug_or_text_error_report(
-    operation: str, fault: str, h1_sandbox: Sandbox
+    operation: str, fault: str, error_report_sandbox: Sandbox
 ) -> None:
-    case = Case(h1_sandbox, secrets=[h1_sandbox.client_secret, *REFUSED_TOKENS])
+    case = Case(error_report_sandbox, secrets=[error_report_sandbox.client_secret, *REFUSED_TOKENS])
     error, reports = report_of(OPERATIONS[operation](case, fault))
     assert len([secret for secret in case.secrets if secret]) >= 4
     # The reports are real: they show the error and the frames it came through.
@@ -228,13 +213,13 @@ def test_h01_no_token_refresh_token_or_client_secret_in_a_debug_or_text_error_re
 
 @pytest.mark.parametrize("operation", ["exchange", "refresh", "api-call", "api-request"])
 def test_h01_an_error_report_still_says_why_the_call_failed(
-    operation: str, h1_sandbox: Sandbox
+    operation: str, error_report_sandbox: Sandbox
 ) -> None:
-    case = Case(h1_sandbox, secrets=[h1_sandbox.client_secret])
+    case = Case(error_report_sandbox, secrets=[error_report_sandbox.client_secret])
     call = OPERATIONS[operation](case, "5xx")
-    h1_sandbox.clear_faults()
+    error_report_sandbox.clear_faults()
     # Nothing listens on CoolSMS's port any more.
-    h1_sandbox.stop()
+    error_report_sandbox.stop()
     error, reports = report_of(call)
     assert "Connection refused" in str(error)
     assert "Connection refused" in reports[1]

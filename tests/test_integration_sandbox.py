@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urljoin, urlsplit
 
@@ -13,7 +12,6 @@ from django.test import Client
 
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
-from coolsms_oauth_django.testing import oauth_settings_for
 
 from .helpers.flows import csrf_token, start_flow
 from .sandbox.helpers import read_form
@@ -26,14 +24,6 @@ def follow_to_callback(location: str) -> str:
     parts = urlsplit(location)
     assert parts.path == "/coolsms/callback/"
     return f"{parts.path}?{parts.query}"
-
-
-@pytest.fixture
-def manual_sandbox(settings: Any) -> Iterator[Sandbox]:
-    """A sandbox that shows its login and consent pages, with the site pointed at it."""
-    with Sandbox() as sandbox:
-        settings.COOLSMS_OAUTH = oauth_settings_for(sandbox, settings.COOLSMS_OAUTH)
-        yield sandbox
 
 
 def consent(sandbox: Sandbox, authorize_url: str, decision: str) -> str:

@@ -5,10 +5,7 @@ refresh token, code and the client secret in the logs, the pages and the excepti
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.test import Client, override_settings
 
@@ -24,7 +21,7 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
 from .helpers.accounts import connect, expire, sandbox_settings, stored_tokens
-from .helpers.flows import PASSWORD, csrf_token, start_flow
+from .helpers.flows import csrf_token, start_flow
 from .helpers.reliability import (
     authorize,
     code_of,
@@ -58,32 +55,18 @@ class Evidence:
         self.secrets.update(token for token in stored_tokens(account) if token)
 
 
-@pytest.fixture
-def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    with sandbox_at_debug(caplog, REFRESH_RETRIES=1, TIMEOUT=2) as running:
-        yield running
-
-
-@pytest.fixture
-def admin_user() -> AbstractBaseUser:
-    user: AbstractBaseUser = get_user_model().objects.create_superuser(
-        username="admin", password=PASSWORD, email="admin@example.com"
-    )
-    return user
-
-
 def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     browser: Client,
     admin_user: AbstractBaseUser,
-    debug_sandbox: Sandbox,
+    one_retry_debug_sandbox: Sandbox,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     seen = Evidence()
-    seen.secrets.add(debug_sandbox.client_secret)
+    seen.secrets.add(one_retry_debug_sandbox.client_secret)
     browser.force_login(admin_user)
 
     # A full connect flow.
-    location = authorize(debug_sandbox, start_flow(browser, next_url="/coolsms/connect/"))
+    location = authorize(one_retry_debug_sandbox, start_flow(browser, next_url="/coolsms/connect/"))
     seen.secrets.add(code_of(location))
     response = browser.get(site_path(location), follow=True)
     assert response.status_code == 200
@@ -93,8 +76,8 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
 
     # API calls: one that works, one CoolSMS answers with an error.
     session = get_coolsms_session(admin_user)
-    assert session.get_balance()["balance"] == debug_sandbox.default_user.balance
-    debug_sandbox.inject_fault(
+    assert session.get_balance()["balance"] == one_retry_debug_sandbox.default_user.balance
+    one_retry_debug_sandbox.inject_fault(
         endpoints.BALANCE_PATH,
         status=500,
         body={"errorCode": "InternalError", "errorMessage": "internal error"},
@@ -107,11 +90,13 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     # token it read until it is due, so each expiry is seen by a session opened after it.)
     expire(account)
     session = get_coolsms_session(admin_user)
-    assert session.get_profile()["memberId"] == debug_sandbox.default_user.member_id
+    assert session.get_profile()["memberId"] == one_retry_debug_sandbox.default_user.member_id
     seen.tokens_of(account)
     expire(account)
     session = get_coolsms_session(admin_user)
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, status=502, body="<html>502</html>", count=2)
+    one_retry_debug_sandbox.inject_fault(
+        endpoints.TOKEN_PATH, status=502, body="<html>502</html>", count=2
+    )
     with pytest.raises(TokenRefreshError) as passing:
         session.get_balance()
     seen.error(passing.value)
@@ -121,7 +106,7 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
         response = browser.get(path)
         assert response.status_code == 200, path
         seen.page(response)
-    debug_sandbox.inject_fault(endpoints.TOKEN_PATH, status=503, count=2)
+    one_retry_debug_sandbox.inject_fault(endpoints.TOKEN_PATH, status=503, count=2)
     response = browser.post(
         ADMIN,
         {
@@ -135,7 +120,7 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
     seen.page(response)
 
     # CoolSMS revokes the grant: the refresh is refused and the user must reconnect.
-    debug_sandbox.revoke()
+    one_retry_debug_sandbox.revoke()
     expire(account)
     session = get_coolsms_session(admin_user)
     with pytest.raises(ReconnectRequired) as gone:
@@ -159,17 +144,19 @@ def test_sc22_no_token_code_or_secret_in_logs_pages_or_errors_at_debug(
 
 
 def test_sc20_a_refused_client_secret_appears_nowhere(
-    user: AbstractBaseUser, debug_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
+    user: AbstractBaseUser, one_retry_debug_sandbox: Sandbox, caplog: pytest.LogCaptureFixture
 ) -> None:
-    account = connect(user, debug_sandbox)
+    account = connect(user, one_retry_debug_sandbox)
     expire(account)
     wrong = "wrong-client-secret-value-5e2c"
-    coolsms = sandbox_settings(debug_sandbox, CLIENT_SECRET=wrong)
+    coolsms = sandbox_settings(one_retry_debug_sandbox, CLIENT_SECRET=wrong)
     with override_settings(COOLSMS_OAUTH=coolsms), pytest.raises(CoolSMSOAuthError) as refused:
         get_coolsms_session(user).get_balance()
     texts = [caplog.text, *exception_texts(refused.value)]
     texts.append(CoolSMSAccount.objects.get(pk=account.pk).last_error)
-    assert leaked([wrong, debug_sandbox.client_secret, *stored_tokens(account)], texts) == []
+    assert (
+        leaked([wrong, one_retry_debug_sandbox.client_secret, *stored_tokens(account)], texts) == []
+    )
 
 
 REPORT_SECRET = "report-secret-value-" + "9" * 24

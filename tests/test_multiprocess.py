@@ -17,8 +17,6 @@ import re
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
@@ -28,7 +26,6 @@ import requests
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.test import override_settings
 
 from coolsms_oauth_django import endpoints, get_coolsms_session
 from coolsms_oauth_django.models import CoolSMSAccount
@@ -36,14 +33,12 @@ from coolsms_oauth_django.sandbox import Sandbox, SandboxUser
 
 from .helpers.accounts import expire, sandbox_settings
 from .helpers.flows import PASSWORD
-from .helpers.servers import reachable
+from .helpers.reliability import SESSION_REDIS_URL, USERS, members
 from .sandbox.helpers import read_form
 
 REPO = Path(__file__).resolve().parents[1]
-USERS = 16
 PARALLEL = 8
 WORKERS = 3
-REDIS_URL = "redis://127.0.0.1:6379/13"
 
 
 # --- Parallel connect flows through gunicorn -------------------------------------------------
@@ -68,21 +63,6 @@ if os.environ.get("RELIABILITY_REDIS_PREFIX"):
         }
     }
 '''
-
-
-def members() -> list[SandboxUser]:
-    return [
-        SandboxUser(
-            member_id=f"MEM0PARALLEL{number:04d}",
-            login=f"member{number}@sandbox.coolsms.test",
-            password=f"pw-{number}",
-            name=f"Member {number}",
-            phone_number=f"0100000{number:04d}",
-            email=f"member{number}@sandbox.coolsms.test",
-            account_id=f"ACC0PARALLEL{number:04d}",
-        )
-        for number in range(USERS)
-    ]
 
 
 class Server:
@@ -209,41 +189,10 @@ def site_users() -> list[AbstractBaseUser]:
     ]
 
 
-@pytest.fixture
-def member_sandbox() -> Iterator[Sandbox]:
-    """A sandbox with login and consent pages and one CoolSMS member per site user."""
-    with Sandbox(users=members()) as running:
-        coolsms = sandbox_settings(running, REDIRECT_URI=None)
-        with override_settings(COOLSMS_OAUTH=coolsms):
-            yield running
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A Redis key prefix of this test alone; its keys are deleted afterwards.
-
-    Skip, saying why, when no Redis answers on 127.0.0.1:6379, except under CI.
-    """
-    import redis
-
-    if not reachable("127.0.0.1", 6379) and os.environ.get("CI") != "true":
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-
-    prefix = f"coolsms-reliability-{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(REDIS_URL)
-    try:
-        yield prefix
-    finally:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
 def redis_keys(prefix: str) -> int:
     import redis
 
-    client = redis.Redis.from_url(REDIS_URL)
+    client = redis.Redis.from_url(SESSION_REDIS_URL)
     try:
         return len(list(client.scan_iter(match=f"{prefix}:*")))
     finally:
@@ -321,7 +270,7 @@ def test_sc24_parallel_connect_flows_through_gunicorn_with_redis_sessions(
         member_sandbox,
         {
             "RELIABILITY_SESSION_ENGINE": "django.contrib.sessions.backends.cache",
-            "RELIABILITY_REDIS_URL": REDIS_URL,
+            "RELIABILITY_REDIS_URL": SESSION_REDIS_URL,
             "RELIABILITY_REDIS_PREFIX": redis_prefix,
         },
     )

@@ -183,6 +183,31 @@ def unreachable_table(table: str) -> Iterator[list[str]]:
 # --- Child processes -------------------------------------------------------------------------
 
 
+#: The site users (each with a CoolSMS member of their own) of the parallel connect flows.
+USERS = 16
+
+#: The Redis database of the multi-process test's cache sessions.
+SESSION_REDIS_URL = "redis://127.0.0.1:6379/13"
+
+
+def members() -> list[Any]:
+    """Return ``USERS`` sandbox members, one for each site user of the parallel flows."""
+    from coolsms_oauth_django.sandbox import SandboxUser
+
+    return [
+        SandboxUser(
+            member_id=f"MEM0PARALLEL{number:04d}",
+            login=f"member{number}@sandbox.coolsms.test",
+            password=f"pw-{number}",
+            name=f"Member {number}",
+            phone_number=f"0100000{number:04d}",
+            email=f"member{number}@sandbox.coolsms.test",
+            account_id=f"ACC0PARALLEL{number:04d}",
+        )
+        for number in range(USERS)
+    ]
+
+
 def setup_django_child(database: str, db_name: str, coolsms: dict[str, Any]) -> None:
     """Configure Django in a spawned child against the parent's test database."""
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
