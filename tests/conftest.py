@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import threading
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 import responses
 from cryptography.fernet import Fernet
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection
 from django.test import Client, override_settings
 
-from coolsms_oauth_django import clock, get_coolsms_session, signals
+from coolsms_oauth_django import clock, get_coolsms_session, http, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.report_endpoint import report_path
 from coolsms_oauth_django.sandbox import Sandbox
@@ -29,6 +36,7 @@ from .helpers.accounts import (
     make_user,
     sandbox_settings,
 )
+from .helpers.celery_workers import celery_or_skip, forget_queue
 from .helpers.coolsms import (
     ACCESS_TOKEN,
     GOOD_ACCESS,
@@ -42,15 +50,30 @@ from .helpers.coolsms import (
 )
 from .helpers.flows import PASSWORD
 from .helpers.messaging import APP_ID, MESSAGING_SCOPES
+from .helpers.middleware import MIDDLEWARE
+from .helpers.page_inventory import (
+    Pressable,
+    admin_inventory,
+    sandbox_inventory,
+    template_inventory,
+)
 from .helpers.reliability import FAULT_TIMEOUT, SESSION_REDIS_URL, members, sandbox_at_debug
 from .helpers.reports import ACCOUNT_ID, SECRET, WEBHOOK_SCOPES, Receiver
-from .helpers.servers import reachable
+from .helpers.servers import (
+    DRIP_TIMEOUT,
+    LocalServer,
+    RecordingServer,
+    drip_body,
+    drip_head,
+    reachable,
+)
 from .sandbox.helpers import FakeClock
 from .settings import COOLSMS_OAUTH
 
 if TYPE_CHECKING:
     from coolsms_oauth_django.session import CoolSMSSession
 
+ROOT = Path(__file__).resolve().parent.parent
 SERVERS = {"postgres": ("127.0.0.1", 5432), "mysql": ("127.0.0.1", 3306)}
 
 
@@ -415,3 +438,116 @@ def logged_in_error_pages(logged_in: Client) -> Client:
     """The logged-in browser, receiving server errors as pages rather than exceptions."""
     logged_in.raise_request_exception = False
     return logged_in
+
+
+@pytest.fixture
+def middleware_site(settings: Any) -> None:
+    """Serve ``tests.helpers.middleware_urls`` through a stack with ``CoolSMSMiddleware``."""
+    settings.ROOT_URLCONF = "tests.helpers.middleware_urls"
+    settings.MIDDLEWARE = MIDDLEWARE
+
+
+@pytest.fixture
+def fresh_api_pool() -> Iterator[None]:
+    """Start and end the test with a new shared API connection pool."""
+    http.reset_api_adapter()
+    yield
+    http.reset_api_adapter()
+
+
+@pytest.fixture
+def recording_server(settings: Any) -> Iterator[RecordingServer]:
+    """A running ``RecordingServer``, with the app's ``BASE_URL`` pointed at it."""
+    server = RecordingServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "BASE_URL": server.base_url}
+    try:
+        yield server
+    finally:
+        http.reset_api_adapter()
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture(params=[drip_head, drip_body], ids=["head", "body"])
+def drip(request: pytest.FixtureRequest, settings: Any) -> Iterator[LocalServer]:
+    """A server that answers a byte at a time (the head too, or the body only), the app
+    pointed at it with a TIMEOUT of ``DRIP_TIMEOUT`` and one retry."""
+    server = LocalServer(request.param)
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "BASE_URL": server.base_url,
+        "TIMEOUT": DRIP_TIMEOUT,
+        "REFRESH_RETRIES": 1,
+        "REFRESH_BACKOFF": 0.2,
+    }
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def listening_socket() -> Iterator[socket.socket]:
+    """A server socket on a free loopback port, as a demo already running would hold."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock
+
+
+@pytest.fixture
+def celery_env(settings: Any) -> Iterator[dict[str, str]]:
+    """The environment of Celery workers on a queue of this test alone, on the test database.
+
+    Skip, saying why, when Celery or its broker is missing, except under CI.
+    """
+    celery_or_skip()
+    queue = f"coolsms-test-{uuid.uuid4().hex}"
+    env = {
+        **os.environ,
+        "COOLSMS_CELERY_QUEUE": queue,
+        "COOLSMS_CELERY_DATABASE": connection.settings_dict["NAME"],
+    }
+    try:
+        yield env
+    finally:
+        forget_queue(queue)
+
+
+@pytest.fixture
+def exit_stack() -> Iterator[ExitStack]:
+    """An ``ExitStack`` closed at the end of the test."""
+    with ExitStack() as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def inventory() -> list[Pressable]:
+    """Every form, link and admin action the app, the example and the sandbox show."""
+    return template_inventory() + admin_inventory() + sandbox_inventory()
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The package's wheel, built from this checkout."""
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(out),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    [built] = out.glob("coolsms_oauth_django-*.whl")
+    return built

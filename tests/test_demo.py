@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,20 +35,11 @@ def demo_env(tmp_path: Path, site_port: int, sandbox_port: int) -> dict[str, str
     return env
 
 
-@pytest.fixture
-def listener() -> Iterator[socket.socket]:
-    """A server socket on a free loopback port, as a demo already running would hold."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        sock.listen()
-        yield sock
-
-
 @pytest.mark.parametrize("taken", ["DEMO_PORT", "SANDBOX_PORT"])
 def test_a_second_demo_on_taken_ports_says_so_and_prints_no_banner(
-    tmp_path: Path, listener: socket.socket, taken: str
+    tmp_path: Path, listening_socket: socket.socket, taken: str
 ) -> None:
-    port = listener.getsockname()[1]
+    port = listening_socket.getsockname()[1]
     ports = {"DEMO_PORT": free_port(), "SANDBOX_PORT": free_port(), taken: port}
     done = subprocess.run(
         [sys.executable, str(DEMO)],

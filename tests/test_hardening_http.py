@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import html
 import socket
-import threading
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +40,7 @@ from .helpers.accounts import (
 )
 from .helpers.coolsms import BALANCE_URL, PROFILE_URL, TOKEN_URL, token_body
 from .helpers.reliability import FAULT_TIMEOUT, code_of, leaked, report_of
+from .helpers.servers import DRIP_TIMEOUT, LocalServer
 
 pytestmark = pytest.mark.django_db
 
@@ -303,100 +303,8 @@ def test_h11_a_refresh_without_a_refresh_token_says_none_was_issued() -> None:
 
 # --- H2: TIMEOUT is a deadline for the whole call ---------------------------------------------
 
-DRIP_TIMEOUT = 1.0
-#: One byte this often: far below any per-read timeout, so only a deadline stops the call.
-DRIP_INTERVAL = 0.05
 #: What a deadline may overrun by on a machine shared with other test runs.
 MARGIN = 1.0
-
-
-class LocalServer:
-    """A server on 127.0.0.1 that answers each request with ``answer(connection, server)``.
-
-    ``answer`` gets the connection once the request's head has arrived, and should end soon
-    after ``stopped`` is set, so a test never hangs on it.
-    """
-
-    def __init__(self, answer: Callable[[socket.socket, LocalServer], None]) -> None:
-        self.answer = answer
-        self.stopped = threading.Event()
-        self.requests = 0
-        self.sent = 0
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.listener.settimeout(0.05)  # so the accepting thread sees stop()
-        self.base_url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
-        self.threads = [threading.Thread(target=self.accept, daemon=True)]
-        self.threads[0].start()
-
-    def accept(self) -> None:
-        while not self.stopped.is_set():
-            try:
-                connection, _ = self.listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=self.serve, args=(connection,), daemon=True)
-            self.threads.append(thread)
-            thread.start()
-
-    def serve(self, connection: socket.socket) -> None:
-        with connection:
-            connection.settimeout(5)
-            try:
-                received = b""
-                while b"\r\n\r\n" not in received:
-                    received += connection.recv(65536)
-                self.requests += 1
-                self.answer(connection, self)
-            except OSError:
-                return
-
-    def stop(self) -> None:
-        self.stopped.set()
-        for thread in self.threads:
-            thread.join(5)
-        self.listener.close()
-
-
-DRIP_BODY = b'{"access_token": "' + b"a" * 400 + b'", "token_type": "Bearer"}'
-DRIP_HEAD = (
-    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-    b"Content-Length: %d\r\n\r\n" % len(DRIP_BODY)
-)
-
-
-def drip_head(connection: socket.socket, server: LocalServer) -> None:
-    """Send the status line, the headers and the body one byte at a time."""
-    for byte in DRIP_HEAD + DRIP_BODY:
-        if server.stopped.wait(DRIP_INTERVAL):
-            return
-        connection.sendall(bytes([byte]))
-
-
-def drip_body(connection: socket.socket, server: LocalServer) -> None:
-    """Send the status line and headers at once, then the body one byte at a time."""
-    connection.sendall(DRIP_HEAD)
-    for byte in DRIP_BODY:
-        if server.stopped.wait(DRIP_INTERVAL):
-            return
-        connection.sendall(bytes([byte]))
-
-
-@pytest.fixture(params=[drip_head, drip_body], ids=["head", "body"])
-def drip(request: pytest.FixtureRequest, settings: Any) -> Iterator[LocalServer]:
-    server = LocalServer(request.param)
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "BASE_URL": server.base_url,
-        "TIMEOUT": DRIP_TIMEOUT,
-        "REFRESH_RETRIES": 1,
-        "REFRESH_BACKOFF": 0.2,
-    }
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 def timed(call: Callable[[], Any]) -> tuple[BaseException, float]:

@@ -7,11 +7,9 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -22,18 +20,11 @@ from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.session import CoolSMSSession, get_coolsms_session
 
 from .helpers.accounts import connect, make_account, make_user
-from .helpers.token_server import send_json
+from .helpers.servers import RecordingServer
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("fresh_api_pool")]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture(autouse=True)
-def _fresh_pool() -> Iterator[None]:
-    http.reset_api_adapter()
-    yield
-    http.reset_api_adapter()
 
 
 def api_pool() -> Any:
@@ -81,49 +72,6 @@ def test_the_shared_adapter_serves_only_the_coolsms_origin(
         # A host that merely starts with the CoolSMS host is another origin.
         lookalike = session.base_url + ".example.com/"
         assert session.get_adapter(lookalike) is not http.api_adapter()
-
-
-class RecordingServer(ThreadingHTTPServer):
-    """A keep-alive HTTP server that answers every GET with a balance and records, per
-    request, the ``who`` query parameter, the ``Authorization`` header it received and the
-    client port (one per connection)."""
-
-    daemon_threads = True
-
-    def __init__(self) -> None:
-        self.seen: list[tuple[str, str, int]] = []
-        super().__init__(("127.0.0.1", 0), RecordingHandler)
-
-    @property
-    def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class RecordingHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: RecordingServer
-
-    def do_GET(self) -> None:
-        who = parse_qs(urlsplit(self.path).query)["who"][0]
-        self.server.seen.append((who, self.headers["Authorization"], self.client_address[1]))
-        send_json(self, {"balance": 1})
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def recording_server(settings: Any) -> Iterator[RecordingServer]:
-    server = RecordingServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    settings.COOLSMS_OAUTH = {**settings.COOLSMS_OAUTH, "BASE_URL": server.base_url}
-    try:
-        yield server
-    finally:
-        http.reset_api_adapter()
-        server.shutdown()
-        server.server_close()
 
 
 def test_users_sharing_pooled_connections_each_send_their_own_token_on_the_wire(

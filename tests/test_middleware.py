@@ -7,11 +7,9 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.contrib.auth.models import AnonymousUser
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.test import AsyncRequestFactory, RequestFactory
-from django.urls import include, path
 
-from coolsms_oauth_django.exceptions import NotConnected, ReconnectRequired
 from coolsms_oauth_django.middleware import (
     CoolSMSMiddleware,
     attach,
@@ -24,37 +22,9 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.session import CoolSMSSession
 
 from .helpers.accounts import make_account, make_user
-from .helpers.middleware import MIDDLEWARE
+from .helpers.middleware_urls import plain_view
 
 pytestmark = pytest.mark.django_db
-
-
-def balance_view(request: HttpRequest) -> HttpResponse:
-    if not request.coolsms:  # type: ignore[attr-defined]
-        raise NotConnected("no connection")
-    return JsonResponse({"account": request.coolsms.account_pk})  # type: ignore[attr-defined]
-
-
-def reconnect_view(request: HttpRequest) -> HttpResponse:
-    raise ReconnectRequired("gone")
-
-
-def plain_view(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ok")
-
-
-urlpatterns = [
-    path("balance/", balance_view),
-    path("reconnect/", reconnect_view),
-    path("plain/", plain_view),
-    path("coolsms/", include("coolsms_oauth_django.urls")),
-]
-
-
-@pytest.fixture
-def site(settings: Any) -> None:
-    settings.ROOT_URLCONF = __name__
-    settings.MIDDLEWARE = MIDDLEWARE
 
 
 def run(request: HttpRequest, view: Any = plain_view) -> HttpResponse:
@@ -137,14 +107,16 @@ def test_a_request_without_user_gets_none() -> None:
     run(request, view)
 
 
-def test_browser_is_sent_to_connect_with_next(site: None, client: Any) -> None:
+def test_browser_is_sent_to_connect_with_next(middleware_site: None, client: Any) -> None:
     client.force_login(make_user())
     response = client.get("/balance/?tab=2")
     assert response.status_code == 302
     assert response["Location"] == "/coolsms/connect/?next=%2Fbalance%2F%3Ftab%3D2"
 
 
-def test_reconnect_required_sends_the_browser_to_connect(site: None, client: Any) -> None:
+def test_reconnect_required_sends_the_browser_to_connect(
+    middleware_site: None, client: Any
+) -> None:
     client.force_login(make_user())
     response = client.get("/reconnect/")
     assert response.status_code == 302
@@ -160,7 +132,9 @@ def test_reconnect_required_sends_the_browser_to_connect(site: None, client: Any
         {"CONTENT_TYPE": "application/json"},
     ],
 )
-def test_api_clients_get_401_json(site: None, client: Any, headers: dict[str, str]) -> None:
+def test_api_clients_get_401_json(
+    middleware_site: None, client: Any, headers: dict[str, str]
+) -> None:
     client.force_login(make_user())
     response = client.get("/balance/", **headers)
     assert response.status_code == 401
@@ -170,14 +144,14 @@ def test_api_clients_get_401_json(site: None, client: Any, headers: dict[str, st
     }
 
 
-def test_api_clients_get_reconnect_required(site: None, client: Any) -> None:
+def test_api_clients_get_reconnect_required(middleware_site: None, client: Any) -> None:
     client.force_login(make_user())
     response = client.get("/reconnect/", HTTP_ACCEPT="application/json")
     assert response.status_code == 401
     assert response.json()["error"] == "coolsms_reconnect_required"
 
 
-def test_a_connected_user_reaches_the_view(site: None, client: Any) -> None:
+def test_a_connected_user_reaches_the_view(middleware_site: None, client: Any) -> None:
     user = make_user()
     account = make_account(user)
     client.force_login(user)
@@ -228,7 +202,7 @@ async def _async_views_get_request_coolsms(user: Any, account: CoolSMSAccount) -
 
 
 @pytest.mark.django_db(transaction=True)
-def test_async_stack_redirects_lost_connections(site: None, async_client: Any) -> None:
+def test_async_stack_redirects_lost_connections(middleware_site: None, async_client: Any) -> None:
     user = make_user()
     async_to_sync(_async_stack_redirects_lost_connections)(async_client, user)
 

@@ -8,7 +8,6 @@ import shlex
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
@@ -205,12 +204,6 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-@pytest.fixture
-def stack() -> Iterator[ExitStack]:
-    with ExitStack() as stack:
-        yield stack
-
-
 def post_form(
     browser: requests.Session, page: requests.Response, button: str, **fields: str
 ) -> requests.Response:
@@ -233,12 +226,12 @@ def press_connect(browser: requests.Session, page: requests.Response) -> request
 
 @pytest.mark.slow
 def test_the_quickstart_connects_a_user_in_a_new_startproject_site(
-    tmp_path: Path, stack: ExitStack
+    tmp_path: Path, exit_stack: ExitStack
 ) -> None:
     files, shell = quickstart_steps()
     sandbox_port, site_port = free_port(), free_port()
     shell = shell.replace(README_SANDBOX_PORT, str(sandbox_port))
-    site = Site(tmp_path / "mysite", stack)
+    site = Site(tmp_path / "mysite", exit_stack)
     # django-admin startproject mysite && cd mysite
     subprocess.run(
         [sys.executable, "-m", "django", "startproject", "mysite"],

@@ -7,20 +7,17 @@ import os
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import django
 import pytest
-from django.db import connection
 
 from coolsms_oauth_django import tasks
 from coolsms_oauth_django.models import CoolSMSAccount
 
 from .helpers.accounts import make_account, make_user, stored_tokens
-from .helpers.celery_workers import REDIS_URL, Workers, forget_queue
+from .helpers.celery_workers import Workers
 from .helpers.token_server import TokenServer
 from .test_refresh_command import due_accounts, point_at, refreshed
 
@@ -88,37 +85,6 @@ def test_django_tasks_refresh_the_due_through_the_fan_out(settings: Any) -> None
 
 
 # --- Celery: two worker processes on the local Redis ------------------------------------------
-
-
-def celery_or_skip() -> None:
-    try:
-        import celery  # noqa: F401
-        import redis
-    except ImportError as err:
-        if ON_CI:
-            raise
-        pytest.skip(f"Celery is not installed ({err}); pip install -e '.[test]'")
-    try:
-        redis.Redis.from_url(REDIS_URL).ping()
-    except redis.RedisError as err:
-        if ON_CI:
-            raise
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {err}")
-
-
-@pytest.fixture
-def celery_env(settings: Any) -> Iterator[dict[str, str]]:
-    celery_or_skip()
-    queue = f"coolsms-test-{uuid.uuid4().hex}"
-    env = {
-        **os.environ,
-        "COOLSMS_CELERY_QUEUE": queue,
-        "COOLSMS_CELERY_DATABASE": connection.settings_dict["NAME"],
-    }
-    try:
-        yield env
-    finally:
-        forget_queue(queue)
 
 
 @pytest.mark.postgres

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 #: The broker: a Redis database of the tests' own, so their queues meet no other keys.
 REDIS_URL = "redis://127.0.0.1:6379/11"
+ON_CI = os.environ.get("CI") == "true"
 
 
 def forget_queue(queue: str) -> None:
@@ -19,6 +23,23 @@ def forget_queue(queue: str) -> None:
     redis.Redis.from_url(REDIS_URL).delete(
         queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
     )
+
+
+def celery_or_skip() -> None:
+    """Skip, saying why, when Celery is not installed or the broker does not answer (not on CI)."""
+    try:
+        import celery  # noqa: F401
+        import redis
+    except ImportError as err:
+        if ON_CI:
+            raise
+        pytest.skip(f"Celery is not installed ({err}); pip install -e '.[test]'")
+    try:
+        redis.Redis.from_url(REDIS_URL).ping()
+    except redis.RedisError as err:
+        if ON_CI:
+            raise
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}: {err}")
 
 
 class Workers:
