@@ -1,4 +1,4 @@
-"""Shared fixtures: users, a CSRF-enforcing client, a faked CoolSMS, a sandbox."""
+"""The suite's fixtures: users, clients, connections, faked CoolSMSes, sandboxes, servers."""
 
 from __future__ import annotations
 
@@ -7,12 +7,13 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
 from datetime import timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 import responses
@@ -25,6 +26,7 @@ from coolsms_oauth_django import clock, get_coolsms_session, http, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.report_endpoint import report_path
 from coolsms_oauth_django.sandbox import Sandbox
+from coolsms_oauth_django.session import CoolSMSSession
 from coolsms_oauth_django.testing import oauth_settings_for
 
 from .helpers.accounts import (
@@ -70,9 +72,6 @@ from .helpers.servers import (
 from .sandbox.helpers import FakeClock
 from .settings import COOLSMS_OAUTH
 
-if TYPE_CHECKING:
-    from coolsms_oauth_django.session import CoolSMSSession
-
 ROOT = Path(__file__).resolve().parent.parent
 SERVERS = {"postgres": ("127.0.0.1", 5432), "mysql": ("127.0.0.1", 3306)}
 
@@ -104,8 +103,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture
 def rotating_sandbox() -> Iterator[Sandbox]:
     """Yield a running auto-approving sandbox that rotates refresh tokens."""
-    from coolsms_oauth_django.sandbox import Sandbox
-
     with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
         yield running
 
@@ -113,10 +110,6 @@ def rotating_sandbox() -> Iterator[Sandbox]:
 @pytest.fixture
 def rotating_sandbox_settings(rotating_sandbox: Sandbox) -> Iterator[Sandbox]:
     """Point the app at ``rotating_sandbox`` for one test and return the sandbox."""
-    from django.test import override_settings
-
-    from .helpers.accounts import sandbox_settings
-
     with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox)):
         yield rotating_sandbox
 
@@ -150,10 +143,6 @@ def logged_in(browser: Client, user: AbstractBaseUser) -> Client:
 @pytest.fixture
 def session() -> Iterator[CoolSMSSession]:
     """An open session over a connection with fake tokens, for tests that fake CoolSMS."""
-    from coolsms_oauth_django.session import CoolSMSSession
-
-    from .helpers.accounts import make_account, make_user
-
     with CoolSMSSession(make_account(make_user())) as opened:
         yield opened
 
@@ -168,12 +157,8 @@ def coolsms() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
-def sandbox_clock(coolsms_sandbox: Sandbox) -> Any:
+def sandbox_clock(coolsms_sandbox: Sandbox) -> FakeClock:
     """Give ``coolsms_sandbox`` a clock the test moves by hand (a ``FakeClock`` at now)."""
-    import time
-
-    from .sandbox.helpers import FakeClock
-
     moved = FakeClock(time.time())
     coolsms_sandbox.clock = moved
     return moved
