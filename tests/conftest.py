@@ -100,18 +100,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.skip(reason=reason))
 
 
-@pytest.fixture
-def rotating_sandbox() -> Iterator[Sandbox]:
-    """Yield a running auto-approving sandbox that rotates refresh tokens."""
-    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
-        yield running
-
-
-@pytest.fixture
-def rotating_sandbox_settings(rotating_sandbox: Sandbox) -> Iterator[Sandbox]:
-    """Point the app at ``rotating_sandbox`` for one test and return the sandbox."""
-    with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox)):
-        yield rotating_sandbox
+# --- Users and clients -------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -141,10 +130,86 @@ def logged_in(browser: Client, user: AbstractBaseUser) -> Client:
 
 
 @pytest.fixture
+def logged_in_error_pages(logged_in: Client) -> Client:
+    """The logged-in browser, receiving server errors as pages rather than exceptions."""
+    logged_in.raise_request_exception = False
+    return logged_in
+
+
+@pytest.fixture
+def middleware_site(settings: Any) -> None:
+    """Serve ``tests.helpers.middleware_urls`` through a stack with ``CoolSMSMiddleware``."""
+    settings.ROOT_URLCONF = "tests.helpers.middleware_urls"
+    settings.MIDDLEWARE = MIDDLEWARE
+
+
+# --- Connections with fake tokens --------------------------------------------------------
+
+
+@pytest.fixture
 def session() -> Iterator[CoolSMSSession]:
     """An open session over a connection with fake tokens, for tests that fake CoolSMS."""
     with CoolSMSSession(make_account(make_user())) as opened:
         yield opened
+
+
+@pytest.fixture
+def profiled_account(user: AbstractBaseUser) -> CoolSMSAccount:
+    """A connection of ``user`` with its member's id and email, and tokens that look real."""
+    now = clock.now()
+    return CoolSMSAccount.objects.create(
+        user=user,
+        member_id="MEM0000000000001",
+        email="gildong@example.com",
+        access_token=ACCESS_TOKEN,
+        refresh_token=REFRESH_TOKEN,
+        scopes="users:read cash:read",
+        expires_at=now + timedelta(hours=1),
+        connected_at=now,
+    )
+
+
+@pytest.fixture
+def good_account(user: AbstractBaseUser) -> CoolSMSAccount:
+    """A connection of ``user`` holding ``GOOD_ACCESS`` and ``GOOD_REFRESH``."""
+    now = clock.now()
+    return CoolSMSAccount.objects.create(
+        user=user,
+        member_id=PROFILE["memberId"],
+        access_token=GOOD_ACCESS,
+        refresh_token=GOOD_REFRESH,
+        scopes="users:read",
+        expires_at=now + timedelta(hours=1),
+        connected_at=now,
+    )
+
+
+@pytest.fixture
+def expired_fake_account() -> CoolSMSAccount:
+    """A new user's connection with fake tokens whose access token expired 10 s ago."""
+    return make_account(make_user(), expires_in=-10)
+
+
+@pytest.fixture
+def unreadable_account(user: AbstractBaseUser, settings: Any) -> CoolSMSAccount:
+    """Connect ``user``, then lose the key the tokens were written with."""
+    account = make_account(user, access=ACCESS_TOKEN, refresh=REFRESH_TOKEN)
+    keep_only_key(settings, Fernet.generate_key().decode())
+    return account
+
+
+@pytest.fixture
+def refresh_recorder() -> Iterator[Recorder]:
+    """Record the ``token_refreshed`` and ``refresh_failed`` signals sent during the test."""
+    recorder = Recorder()
+    signals.token_refreshed.connect(recorder.on_refreshed)
+    signals.refresh_failed.connect(recorder.on_failed)
+    yield recorder
+    signals.token_refreshed.disconnect(recorder.on_refreshed)
+    signals.refresh_failed.disconnect(recorder.on_failed)
+
+
+# --- A faked CoolSMS ---------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -157,11 +222,130 @@ def coolsms() -> Iterator[responses.RequestsMock]:
 
 
 @pytest.fixture
+def coolsms_down() -> Iterator[responses.RequestsMock]:
+    """Fake CoolSMS whose token endpoint answers 503."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(TOKEN_URL, json={"errorCode": "ServerError"}, status=503)
+        yield mock
+
+
+@pytest.fixture
+def token_endpoint() -> Iterator[responses.RequestsMock]:
+    """Fake CoolSMS whose token endpoint answers 500 until the test answers otherwise."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(TOKEN_URL, status=500)
+        mock.get(PROFILE_URL, json=PROFILE)
+        yield mock
+
+
+@pytest.fixture
+def token_endpoint_refuses() -> Iterator[responses.RequestsMock]:
+    """A CoolSMS that refuses every code (the codes in these queries are made up)."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        mock.post(
+            TOKEN_URL,
+            status=403,
+            json={"errorCode": "InvalidGrant", "errorMessage": "unknown code"},
+        )
+        mock.get(PROFILE_URL, json=PROFILE)
+        yield mock
+
+
+@pytest.fixture
+def standard_server(settings: Any, coolsms: responses.RequestsMock) -> responses.RequestsMock:
+    """Send users to an authorization server on another origin than ``BASE_URL``."""
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "AUTHORIZE_URL": REALM + "/protocol/openid-connect/auth",
+        "TOKEN_URL": REALM + "/protocol/openid-connect/token",
+    }
+    coolsms.post(REALM + "/protocol/openid-connect/token", json=token_body())
+    return coolsms
+
+
+# --- Sandboxes ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rotating_sandbox() -> Iterator[Sandbox]:
+    """Yield a running auto-approving sandbox that rotates refresh tokens."""
+    with Sandbox(auto_approve=True, rotate_refresh_tokens=True) as running:
+        yield running
+
+
+@pytest.fixture
+def rotating_sandbox_settings(rotating_sandbox: Sandbox) -> Iterator[Sandbox]:
+    """Point the app at ``rotating_sandbox`` for one test and return the sandbox."""
+    with override_settings(COOLSMS_OAUTH=sandbox_settings(rotating_sandbox)):
+        yield rotating_sandbox
+
+
+@pytest.fixture
 def sandbox_clock(coolsms_sandbox: Sandbox) -> FakeClock:
     """Give ``coolsms_sandbox`` a clock the test moves by hand (a ``FakeClock`` at now)."""
     moved = FakeClock(time.time())
     coolsms_sandbox.clock = moved
     return moved
+
+
+@pytest.fixture
+def manual_sandbox(settings: Any) -> Iterator[Sandbox]:
+    """A sandbox that shows its login and consent pages, with the site pointed at it."""
+    with Sandbox() as sandbox:
+        settings.COOLSMS_OAUTH = oauth_settings_for(sandbox, settings.COOLSMS_OAUTH)
+        yield sandbox
+
+
+@pytest.fixture
+def member_sandbox() -> Iterator[Sandbox]:
+    """A sandbox with login and consent pages and one CoolSMS member per site user."""
+    with Sandbox(users=members()) as running:
+        coolsms = sandbox_settings(running, REDIRECT_URI=None)
+        with override_settings(COOLSMS_OAUTH=coolsms):
+            yield running
+
+
+@pytest.fixture
+def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    """An auto-approving sandbox with the app pointed at it and every log at DEBUG."""
+    with sandbox_at_debug(caplog) as running:
+        yield running
+
+
+@pytest.fixture
+def fault_debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    """``debug_sandbox`` with the fault tests' short TIMEOUT and one retry."""
+    with sandbox_at_debug(caplog, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1) as running:
+        yield running
+
+
+@pytest.fixture
+def one_retry_debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
+    """``debug_sandbox`` with one retry and a TIMEOUT of 2 s."""
+    with sandbox_at_debug(caplog, REFRESH_RETRIES=1, TIMEOUT=2) as running:
+        yield running
+
+
+@pytest.fixture
+def expired_sandbox_account(fault_debug_sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
+    """Connect ``user`` to ``fault_debug_sandbox``, then let the access token expire."""
+    account = connect(user, fault_debug_sandbox)
+    expire(account)
+    return account
+
+
+@pytest.fixture
+def error_report_sandbox() -> Iterator[Sandbox]:
+    """A rotating sandbox, the app pointed at it with the fault tests' short TIMEOUT and one
+    retry, and the site at DEBUG, so an error shows Django's technical report."""
+    with (
+        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sandbox,
+        override_settings(
+            DEBUG=True,
+            COOLSMS_OAUTH=sandbox_settings(sandbox, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1),
+        ),
+    ):
+        yield sandbox
 
 
 @pytest.fixture
@@ -175,6 +359,9 @@ def messaging_session(
         connect(user, coolsms_sandbox)
         with get_coolsms_session(user) as session:
             yield session
+
+
+# --- Delivery reports --------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -238,198 +425,7 @@ def report_receiver() -> Iterator[Receiver]:
         running.server.server_close()
 
 
-@pytest.fixture
-def profiled_account(user: AbstractBaseUser) -> CoolSMSAccount:
-    """A connection of ``user`` with its member's id and email, and tokens that look real."""
-    now = clock.now()
-    return CoolSMSAccount.objects.create(
-        user=user,
-        member_id="MEM0000000000001",
-        email="gildong@example.com",
-        access_token=ACCESS_TOKEN,
-        refresh_token=REFRESH_TOKEN,
-        scopes="users:read cash:read",
-        expires_at=now + timedelta(hours=1),
-        connected_at=now,
-    )
-
-
-@pytest.fixture
-def good_account(user: AbstractBaseUser) -> CoolSMSAccount:
-    """A connection of ``user`` holding ``GOOD_ACCESS`` and ``GOOD_REFRESH``."""
-    now = clock.now()
-    return CoolSMSAccount.objects.create(
-        user=user,
-        member_id=PROFILE["memberId"],
-        access_token=GOOD_ACCESS,
-        refresh_token=GOOD_REFRESH,
-        scopes="users:read",
-        expires_at=now + timedelta(hours=1),
-        connected_at=now,
-    )
-
-
-@pytest.fixture
-def expired_fake_account() -> CoolSMSAccount:
-    """A new user's connection with fake tokens whose access token expired 10 s ago."""
-    return make_account(make_user(), expires_in=-10)
-
-
-@pytest.fixture
-def unreadable_account(user: AbstractBaseUser, settings: Any) -> CoolSMSAccount:
-    """Connect ``user``, then lose the key the tokens were written with."""
-    account = make_account(user, access=ACCESS_TOKEN, refresh=REFRESH_TOKEN)
-    keep_only_key(settings, Fernet.generate_key().decode())
-    return account
-
-
-@pytest.fixture
-def refresh_recorder() -> Iterator[Recorder]:
-    """Record the ``token_refreshed`` and ``refresh_failed`` signals sent during the test."""
-    recorder = Recorder()
-    signals.token_refreshed.connect(recorder.on_refreshed)
-    signals.refresh_failed.connect(recorder.on_failed)
-    yield recorder
-    signals.token_refreshed.disconnect(recorder.on_refreshed)
-    signals.refresh_failed.disconnect(recorder.on_failed)
-
-
-@pytest.fixture
-def coolsms_down() -> Iterator[responses.RequestsMock]:
-    """Fake CoolSMS whose token endpoint answers 503."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(TOKEN_URL, json={"errorCode": "ServerError"}, status=503)
-        yield mock
-
-
-@pytest.fixture
-def token_endpoint() -> Iterator[responses.RequestsMock]:
-    """Fake CoolSMS whose token endpoint answers 500 until the test answers otherwise."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(TOKEN_URL, status=500)
-        mock.get(PROFILE_URL, json=PROFILE)
-        yield mock
-
-
-@pytest.fixture
-def token_endpoint_refuses() -> Iterator[responses.RequestsMock]:
-    """A CoolSMS that refuses every code (the codes in these queries are made up)."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.post(
-            TOKEN_URL,
-            status=403,
-            json={"errorCode": "InvalidGrant", "errorMessage": "unknown code"},
-        )
-        mock.get(PROFILE_URL, json=PROFILE)
-        yield mock
-
-
-@pytest.fixture
-def standard_server(settings: Any, coolsms: responses.RequestsMock) -> responses.RequestsMock:
-    """Send users to an authorization server on another origin than ``BASE_URL``."""
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "AUTHORIZE_URL": REALM + "/protocol/openid-connect/auth",
-        "TOKEN_URL": REALM + "/protocol/openid-connect/token",
-    }
-    coolsms.post(REALM + "/protocol/openid-connect/token", json=token_body())
-    return coolsms
-
-
-@pytest.fixture
-def debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    """An auto-approving sandbox with the app pointed at it and every log at DEBUG."""
-    with sandbox_at_debug(caplog) as running:
-        yield running
-
-
-@pytest.fixture
-def fault_debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    """``debug_sandbox`` with the fault tests' short TIMEOUT and one retry."""
-    with sandbox_at_debug(caplog, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1) as running:
-        yield running
-
-
-@pytest.fixture
-def one_retry_debug_sandbox(caplog: pytest.LogCaptureFixture) -> Iterator[Sandbox]:
-    """``debug_sandbox`` with one retry and a TIMEOUT of 2 s."""
-    with sandbox_at_debug(caplog, REFRESH_RETRIES=1, TIMEOUT=2) as running:
-        yield running
-
-
-@pytest.fixture
-def expired_sandbox_account(fault_debug_sandbox: Sandbox, user: AbstractBaseUser) -> CoolSMSAccount:
-    """Connect ``user`` to ``fault_debug_sandbox``, then let the access token expire."""
-    account = connect(user, fault_debug_sandbox)
-    expire(account)
-    return account
-
-
-@pytest.fixture
-def error_report_sandbox() -> Iterator[Sandbox]:
-    """A rotating sandbox, the app pointed at it with the fault tests' short TIMEOUT and one
-    retry, and the site at DEBUG, so an error shows Django's technical report."""
-    with (
-        Sandbox(auto_approve=True, rotate_refresh_tokens=True) as sandbox,
-        override_settings(
-            DEBUG=True,
-            COOLSMS_OAUTH=sandbox_settings(sandbox, TIMEOUT=FAULT_TIMEOUT, REFRESH_RETRIES=1),
-        ),
-    ):
-        yield sandbox
-
-
-@pytest.fixture
-def manual_sandbox(settings: Any) -> Iterator[Sandbox]:
-    """A sandbox that shows its login and consent pages, with the site pointed at it."""
-    with Sandbox() as sandbox:
-        settings.COOLSMS_OAUTH = oauth_settings_for(sandbox, settings.COOLSMS_OAUTH)
-        yield sandbox
-
-
-@pytest.fixture
-def member_sandbox() -> Iterator[Sandbox]:
-    """A sandbox with login and consent pages and one CoolSMS member per site user."""
-    with Sandbox(users=members()) as running:
-        coolsms = sandbox_settings(running, REDIRECT_URI=None)
-        with override_settings(COOLSMS_OAUTH=coolsms):
-            yield running
-
-
-@pytest.fixture
-def redis_prefix() -> Iterator[str]:
-    """A Redis key prefix of this test alone; its keys are deleted afterwards.
-
-    Skip, saying why, when no Redis answers on 127.0.0.1:6379, except under CI.
-    """
-    import redis
-
-    if not reachable("127.0.0.1", 6379) and os.environ.get("CI") != "true":
-        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
-
-    prefix = f"coolsms-reliability-{uuid.uuid4().hex}"
-    client = redis.Redis.from_url(SESSION_REDIS_URL)
-    try:
-        yield prefix
-    finally:
-        keys = list(client.scan_iter(match=f"{prefix}:*"))
-        if keys:
-            client.delete(*keys)
-        client.close()
-
-
-@pytest.fixture
-def logged_in_error_pages(logged_in: Client) -> Client:
-    """The logged-in browser, receiving server errors as pages rather than exceptions."""
-    logged_in.raise_request_exception = False
-    return logged_in
-
-
-@pytest.fixture
-def middleware_site(settings: Any) -> None:
-    """Serve ``tests.helpers.middleware_urls`` through a stack with ``CoolSMSMiddleware``."""
-    settings.ROOT_URLCONF = "tests.helpers.middleware_urls"
-    settings.MIDDLEWARE = MIDDLEWARE
+# --- Servers and processes ---------------------------------------------------------------
 
 
 @pytest.fixture
@@ -502,10 +498,35 @@ def celery_env(settings: Any) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
+def redis_prefix() -> Iterator[str]:
+    """A Redis key prefix of this test alone; its keys are deleted afterwards.
+
+    Skip, saying why, when no Redis answers on 127.0.0.1:6379, except under CI.
+    """
+    import redis
+
+    if not reachable("127.0.0.1", 6379) and os.environ.get("CI") != "true":
+        pytest.skip("Redis is not reachable at 127.0.0.1:6379")
+
+    prefix = f"coolsms-reliability-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(SESSION_REDIS_URL)
+    try:
+        yield prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}:*"))
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+@pytest.fixture
 def exit_stack() -> Iterator[ExitStack]:
     """An ``ExitStack`` closed at the end of the test."""
     with ExitStack() as stack:
         yield stack
+
+
+# --- The package and its pages -----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
