@@ -61,6 +61,7 @@ from .helpers.page_inventory import (
 )
 from .helpers.reliability import FAULT_TIMEOUT, SESSION_REDIS_URL, members, sandbox_at_debug
 from .helpers.reports import ACCOUNT_ID, SECRET, WEBHOOK_SCOPES, Receiver
+from .helpers.sandbox import FakeClock
 from .helpers.servers import (
     DRIP_TIMEOUT,
     LocalServer,
@@ -69,7 +70,6 @@ from .helpers.servers import (
     drip_head,
     reachable,
 )
-from .sandbox.helpers import FakeClock
 from .settings import COOLSMS_OAUTH
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox
 
 from .helpers.flows import csrf_token, start_flow
-from .sandbox.helpers import read_form
+from .helpers.sandbox import read_form
 
 pytestmark = pytest.mark.django_db
 

@@ -14,7 +14,7 @@ from coolsms_oauth_django.sandbox.outbox import DELIVERED_AFTER
 from coolsms_oauth_django.session import CoolSMSSession
 
 from .helpers.messaging import APP_ID
-from .sandbox.helpers import FakeClock
+from .helpers.sandbox import FakeClock
 
 pytestmark = pytest.mark.django_db
 

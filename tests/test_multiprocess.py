@@ -34,7 +34,7 @@ from coolsms_oauth_django.sandbox import Sandbox, SandboxUser
 from .helpers.accounts import expire, sandbox_settings
 from .helpers.flows import PASSWORD
 from .helpers.reliability import SESSION_REDIS_URL, USERS, members
-from .sandbox.helpers import read_form
+from .helpers.sandbox import read_form
 
 REPO = Path(__file__).resolve().parents[1]
 PARALLEL = 8

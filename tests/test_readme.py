@@ -19,8 +19,8 @@ from django.test import Client
 
 from coolsms_oauth_django.sandbox import Sandbox
 
+from .helpers.sandbox import parse_page
 from .helpers.servers import free_port, wait_for_http
-from .sandbox.helpers import parse_page
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -23,7 +23,7 @@ from coolsms_oauth_django.session import CoolSMSSession
 from .helpers.accounts import connect, sandbox_settings
 from .helpers.flows import captured
 from .helpers.reports import SECRET, WEBHOOK_SCOPES, Receiver
-from .sandbox.helpers import FakeClock
+from .helpers.sandbox import FakeClock
 
 SITE = "http://127.0.0.1:8000"
 FAILING_NUMBER = "01099990001"  # the sandbox's carrier reports a switched-off handset

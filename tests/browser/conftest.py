@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import (
+from ..helpers.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
     PRESS_RECORDER,
@@ -22,7 +22,7 @@ from .helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 
 CALL_PASSED = pytest.StashKey[bool]()

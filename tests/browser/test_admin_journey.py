@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import (
+from ..helpers.browser import (
     SANDBOX_MEMBER_ID,
     SITE_ADMIN,
     Demo,
@@ -25,7 +25,7 @@ from .helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

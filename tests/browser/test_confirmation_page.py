@@ -14,7 +14,7 @@ import pytest
 
 from coolsms_oauth_django import endpoints
 
-from .helpers import (
+from ..helpers.browser import (
     SANDBOX_MEMBER_ID,
     Demo,
     connect,
@@ -26,7 +26,7 @@ from .helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import Demo, connect, disconnect_if_connected, log_in
+from ..helpers.browser import Demo, connect, disconnect_if_connected, log_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import (
+from ..helpers.browser import (
     SANDBOX_MEMBER_ID,
     SANDBOX_PHONE,
     SITE_ADMIN,
@@ -26,7 +26,7 @@ from .helpers import (
 )
 
 if TYPE_CHECKING:
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import (
+from ..helpers.browser import (
     SANDBOX_MEMBER_ID,
     SANDBOX_PHONE,
     SECOND_SANDBOX_USER,
@@ -28,7 +28,7 @@ from .helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .helpers import SANDBOX_MEMBER_ID, Demo, consent, log_in
+from ..helpers.browser import SANDBOX_MEMBER_ID, Demo, consent, log_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Response, Route
 
-    from .helpers import PageFactory
+    from ..helpers.browser import PageFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -22,7 +22,7 @@ from coolsms_oauth_django.endpoints import AUTHORIZE_PATH
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.sandbox import Sandbox, default_users
 
-from ..sandbox.helpers import authorize_params, read_form
+from .sandbox import authorize_params, read_form
 
 ROOT = Path(__file__).resolve().parents[2]
 BROWSER_TESTS = ROOT / "tests" / "browser"

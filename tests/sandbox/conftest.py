@@ -10,7 +10,7 @@ import requests
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.testing import coolsms_sandbox, coolsms_sandbox_settings
 
-from .helpers import REGISTERED, Api, FakeClock, tokens
+from ..helpers.sandbox import REGISTERED, Api, FakeClock, tokens
 
 # The plugin is registered through an entry point once the package is installed; importing
 # its fixtures here makes them available when the tests run from a plain checkout too.

@@ -6,7 +6,7 @@ import pytest
 
 from coolsms_oauth_django.sandbox.messages import PRICES
 
-from .helpers import bearer, tokens
+from ..helpers.sandbox import bearer, tokens
 
 SEND = "/messages/v4/send"
 MESSAGE = {"to": "01012345678", "from": "029302266", "text": "안녕하세요, 샌드박스입니다."}

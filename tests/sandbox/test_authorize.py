@@ -7,7 +7,7 @@ import requests
 
 from coolsms_oauth_django.sandbox import APP_SCOPES, Sandbox
 
-from .helpers import (
+from ..helpers.sandbox import (
     AUTHORIZE_PATH,
     DEMO_LOGIN,
     DEMO_PASSWORD,

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
-from .helpers import refresh, send_message, tokens
+from ..helpers.sandbox import refresh, send_message, tokens
 
 THREADS = 16
 REFRESHES = 20

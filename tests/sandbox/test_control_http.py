@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .helpers import TOKEN_PATH, bearer, refresh, send_message, tokens
+from ..helpers.sandbox import TOKEN_PATH, bearer, refresh, send_message, tokens
 
 MEMBER = "/users/v1/member"
 

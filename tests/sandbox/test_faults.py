@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from .helpers import TOKEN_PATH, bearer, refresh, tokens
+from ..helpers.sandbox import TOKEN_PATH, bearer, refresh, tokens
 
 MEMBER = "/users/v1/member"
 

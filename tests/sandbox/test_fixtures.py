@@ -8,7 +8,7 @@ from django.conf import settings as django_settings
 
 from coolsms_oauth_django.sandbox import Sandbox
 
-from .helpers import tokens
+from ..helpers.sandbox import tokens
 
 
 def test_coolsms_sandbox_is_running_and_auto_approves(coolsms_sandbox):

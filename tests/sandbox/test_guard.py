@@ -12,7 +12,7 @@ import pytest
 from coolsms_oauth_django.sandbox import Sandbox, cli
 from coolsms_oauth_django.sandbox.guard import exposure_warning, is_loopback
 
-from .helpers import TOKEN_PATH, bearer, tokens
+from ..helpers.sandbox import TOKEN_PATH, bearer, tokens
 
 EVIL = "http://evil.example"
 MEMBER = "/users/v1/member"

@@ -8,7 +8,7 @@ import pytest
 from coolsms_oauth_django.endpoints import BALANCE_PATH, SEND_MESSAGE_PATH
 from coolsms_oauth_django.sandbox.api import API_ROUTES
 
-from .helpers import AUTHORIZE_PATH, TOKEN_PATH, authorize_params, bearer, tokens
+from ..helpers.sandbox import AUTHORIZE_PATH, TOKEN_PATH, authorize_params, bearer, tokens
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,15 @@ from __future__ import annotations
 import base64
 import json
 
-from .helpers import AUTHORIZE_PATH, TOKEN_PATH, bearer, get_code, refresh, send_message, tokens
+from ..helpers.sandbox import (
+    AUTHORIZE_PATH,
+    TOKEN_PATH,
+    bearer,
+    get_code,
+    refresh,
+    send_message,
+    tokens,
+)
 
 
 def everything_seen(sandbox) -> str:

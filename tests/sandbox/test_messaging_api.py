@@ -11,7 +11,7 @@ from coolsms_oauth_django import endpoints
 from coolsms_oauth_django.sandbox.messages import CARRIER_FAILURES, PRICES
 from coolsms_oauth_django.sandbox.outbox import DELIVERED_AFTER, SENT_AFTER
 
-from .helpers import Api, FakeClock
+from ..helpers.sandbox import Api, FakeClock
 
 SENDER = "029302266"
 CHANNEL = "KA01PF2401SANDBOX0001"

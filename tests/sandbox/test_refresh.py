@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import jwt
 
-from .helpers import TOKEN_PATH, bearer, client_body, refresh, tokens
+from ..helpers.sandbox import TOKEN_PATH, bearer, client_body, refresh, tokens
 
 
 def test_refresh_returns_a_new_access_token_and_no_refresh_token(auto_sandbox, http):

@@ -13,7 +13,7 @@ from coolsms_oauth_django.oauth import code_challenge as s256
 from coolsms_oauth_django.sandbox import Sandbox
 from coolsms_oauth_django.sandbox.memory import CODE_TTL
 
-from .helpers import (
+from ..helpers.sandbox import (
     REDIRECT_URI,
     REGISTERED,
     TOKEN_PATH,

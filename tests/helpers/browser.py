@@ -1,9 +1,10 @@
 """What the browser tests share: the demo as ``make demo`` runs it, and the steps a person takes.
 
-The fixtures built on these (``chromium``, ``demo``, ``new_page``) live in ``conftest.py``.
-A browser test declares the forms and links it presses with ``@pytest.mark.presses("id", ...)``
-(the ids ``tests/test_page_inventory.py`` lists); ``new_page`` records what the browser really
-pressed and fails the test if a declared one was never pressed.
+The fixtures built on these (``chromium``, ``demo``, ``new_page``) live in
+``tests/browser/conftest.py``. A browser test declares the forms and links it presses with
+``@pytest.mark.presses("id", ...)`` (the ids ``tests/test_page_inventory.py`` lists);
+``new_page`` records what the browser really pressed and fails the test if a declared one was
+never pressed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from ..helpers.servers import free_port, port_answers
+from .servers import free_port, port_answers
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
