@@ -20,7 +20,15 @@ from django.test.utils import CaptureQueriesContext
 from coolsms_oauth_django import accounts, bulk_refresh, clock, refresh
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .helpers.accounts import make_account, make_user, raw_columns, stored_tokens
+from .helpers.accounts import (
+    due_accounts,
+    make_account,
+    make_user,
+    point_at,
+    raw_columns,
+    refreshed,
+    stored_tokens,
+)
 from .helpers.token_server import TokenServer
 
 
@@ -35,27 +43,6 @@ def run(*args: str, stdout: StringIO | None = None) -> tuple[str, str]:
     out, err = stdout or StringIO(), StringIO()
     call_command("coolsms_refresh_tokens", *args, stdout=out, stderr=err)
     return out.getvalue(), err.getvalue()
-
-
-def due_accounts(count: int, *, prefix: str = "u") -> list[CoolSMSAccount]:
-    """Create ``count`` connections expiring in 1, 2, ... minutes, all due within the hour."""
-    made = [
-        make_account(make_user(f"{prefix}{n}"), access=f"old-{n}", expires_in=60 * (count - n))
-        for n in range(count)
-    ]
-    return sorted(made, key=lambda account: account.expires_at)
-
-
-def point_at(settings: Any, server: TokenServer) -> None:
-    settings.COOLSMS_OAUTH = {
-        **settings.COOLSMS_OAUTH,
-        "TOKEN_URL": server.url,
-        "REFRESH_BACKOFF": 0,
-    }
-
-
-def refreshed(made: list[CoolSMSAccount]) -> list[bool]:
-    return [stored_tokens(account)[0].startswith("served-") for account in made]
 
 
 # --- on SQLite: one worker ------------------------------------------------------------------

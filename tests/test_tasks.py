@@ -16,10 +16,16 @@ import pytest
 from coolsms_oauth_django import tasks
 from coolsms_oauth_django.models import CoolSMSAccount
 
-from .helpers.accounts import make_account, make_user, stored_tokens
+from .helpers.accounts import (
+    due_accounts,
+    make_account,
+    make_user,
+    point_at,
+    refreshed,
+    stored_tokens,
+)
 from .helpers.celery_workers import Workers
 from .helpers.token_server import TokenServer
-from .test_refresh_command import due_accounts, point_at, refreshed
 
 ROOT = Path(__file__).resolve().parent.parent
 ON_CI = os.environ.get("CI") == "true"

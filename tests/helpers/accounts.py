@@ -21,6 +21,7 @@ from coolsms_oauth_django.session import fetch_profile
 from coolsms_oauth_django.testing import oauth_settings_for
 
 from ..settings import COOLSMS_OAUTH
+from .token_server import TokenServer
 
 REDIRECT_URI = "http://testserver/coolsms/callback/"
 SCOPES = ["users:read", "cash:read", "message:write"]
@@ -162,3 +163,26 @@ class Recorder:
         self, sender: Any, account: CoolSMSAccount, error: Exception, **kwargs: Any
     ) -> None:
         self.failed.append((account, error))
+
+
+def due_accounts(count: int, *, prefix: str = "u") -> list[CoolSMSAccount]:
+    """Create ``count`` connections expiring in 1, 2, ... minutes, all due within the hour."""
+    made = [
+        make_account(make_user(f"{prefix}{n}"), access=f"old-{n}", expires_in=60 * (count - n))
+        for n in range(count)
+    ]
+    return sorted(made, key=lambda account: account.expires_at)
+
+
+def point_at(settings: Any, server: TokenServer) -> None:
+    """Point the app's token calls at ``server``, with no back-off between retries."""
+    settings.COOLSMS_OAUTH = {
+        **settings.COOLSMS_OAUTH,
+        "TOKEN_URL": server.url,
+        "REFRESH_BACKOFF": 0,
+    }
+
+
+def refreshed(made: list[CoolSMSAccount]) -> list[bool]:
+    """Tell, for each connection, whether it holds a token ``TokenServer`` served."""
+    return [stored_tokens(account)[0].startswith("served-") for account in made]
