@@ -127,6 +127,14 @@ class SandboxHTTPServer(ThreadingHTTPServer):
                 self._connections.discard(request)
                 self._idle.notify_all()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Stay quiet when the client went away (a browser closing a tab resets its
+        connections, as ``runserver`` also takes in its stride); report anything else."""
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            logger.debug("client %s closed its connection", client_address[0])
+            return
+        super().handle_error(request, client_address)
+
     def close_connections(self, timeout: float = 5.0) -> None:
         """End every open connection and wait for their threads to finish."""
         with self._idle:

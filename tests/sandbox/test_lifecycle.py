@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -201,3 +202,17 @@ def test_a_quiet_sandbox_logs_nothing(capsys):
         with conn.makefile("rb") as answer:
             assert b"400" in answer.read()
     assert capsys.readouterr().err == ""
+
+
+def test_a_client_that_resets_its_connection_leaves_no_traceback(capsys):
+    """A browser closing a tab mid-request resets the connection; the sandbox carries on."""
+    with Sandbox() as sandbox:
+        conn = socket.create_connection(("127.0.0.1", sandbox.port))
+        conn.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # headers not finished
+        # Closing with a zero linger time sends a reset instead of an orderly close.
+        conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        conn.close()
+        with requests.get(sandbox.base_url + "/", timeout=5) as after:
+            assert after.status_code == 200
+        sandbox.stop()  # waits for the connection's thread to finish
+    assert "Traceback" not in capsys.readouterr().err
