@@ -177,6 +177,8 @@ def run(quick: bool = False, seconds: float = 10.0, clients: tuple[int, ...] = (
     common.clear_tables()
     rows = []
     completed: dict[int, int] = {}
+    #: Flows per second, by number of clients.
+    rates: dict[int, float] = {}
     all_errors: list[str] = []
     with (
         override_settings(ROOT_URLCONF="bench.urls", MIDDLEWARE=MIDDLEWARE),
@@ -190,16 +192,15 @@ def run(quick: bool = False, seconds: float = 10.0, clients: tuple[int, ...] = (
             flows, errors, elapsed = run_clients(user, count, seconds)
             exchanged = sandbox.token_calls().get("authorization_code", 0) - exchanges
             completed[count] = flows
+            rates[count] = flows / elapsed
             all_errors += errors
-            rows.append(
-                [count, flows, f"{flows / elapsed:.1f}", common.ms(elapsed * count / flows)]
-            )
+            rows.append([count, flows, f"{rates[count]:.1f}", common.ms(elapsed * count / flows)])
             if exchanged != flows:
                 all_errors.append(f"{flows} flows but {exchanged} code exchanges")
         root = profile_flows(user, profiled)
         stored = CoolSMSAccount.objects.filter(user_id=user.pk, status="active").count()
     result.table(["clients", "flows", "flows/s", "time per flow per client"], rows)
-    per_baseline = float(rows[0][2]) / baseline
+    per_baseline = rates[clients[0]] / baseline
     result.add(
         f"One client's flows/s are {per_baseline:.2f}× the requests/s it gets from a view "
         f"that writes the session and redirects ({baseline:.0f}/s, same client and middleware, "
@@ -208,10 +209,10 @@ def run(quick: bool = False, seconds: float = 10.0, clients: tuple[int, ...] = (
         "",
     )
     if len(rows) > 1:
-        base = float(rows[0][2])
         result.add(
-            f"{clients[-1]} clients reach {float(rows[-1][2]) / base:.2f}× the flows/s of one, "
-            "in one Django process (2 CPUs here; the sandbox has a process of its own).",
+            f"{clients[-1]} clients reach {rates[clients[-1]] / rates[clients[0]]:.2f}× the "
+            "flows/s of one, in one Django process (2 CPUs here; the sandbox has a process of "
+            "its own).",
             "",
         )
     areas, top = breakdown(root)
