@@ -7,32 +7,18 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from .helpers.demo import DEMO, demo_env, start_demo, wait_for_banner
 from .helpers.servers import free_port, port_answers
 
-ROOT = Path(__file__).resolve().parent.parent
-DEMO = ROOT / "example_project" / "demo.py"
 BANNER = "Example site"
 
 pytestmark = pytest.mark.skipif(
     not Path("/proc/self/stat").exists(), reason="reads child processes from /proc (Linux)"
 )
-
-
-def demo_env(tmp_path: Path, site_port: int, sandbox_port: int) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COOLSMS_")}
-    env.pop("DJANGO_SETTINGS_MODULE", None)
-    env.update(
-        DEMO_PORT=str(site_port),
-        SANDBOX_PORT=str(sandbox_port),
-        DEMO_DB_PATH=str(tmp_path / "db.sqlite3"),
-        PYTHONUNBUFFERED="1",
-    )
-    return env
 
 
 @pytest.mark.parametrize("taken", ["DEMO_PORT", "SANDBOX_PORT"])
@@ -85,22 +71,10 @@ def alive(pid: int) -> bool:
 def test_closing_the_terminal_stops_the_sandbox_and_the_site(tmp_path: Path) -> None:
     site_port, sandbox_port = free_port(), free_port()
     log_path = tmp_path / "demo.log"
-    with open(log_path, "wb") as log:
-        launcher = subprocess.Popen(
-            [sys.executable, str(DEMO)],
-            env=demo_env(tmp_path, site_port, sandbox_port),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    launcher = start_demo(demo_env(tmp_path, site_port, sandbox_port), log_path)
     children: list[int] = []
     try:
-        deadline = time.monotonic() + 90
-        # The launcher's banner (the sandbox prints a "Press Ctrl-C" of its own first).
-        while "Press Ctrl-C to stop.\n=" not in log_path.read_text(errors="replace"):
-            if launcher.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the demo did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.2)
+        wait_for_banner(launcher, log_path, timeout=90)
         children = children_of(launcher.pid)
         assert len(children) == 2, children  # the sandbox and the site
         assert port_answers(site_port) and port_answers(sandbox_port)

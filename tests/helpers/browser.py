@@ -15,8 +15,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
@@ -26,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .demo import ROOT, demo_env, start_demo, wait_for_banner
 from .servers import free_port, port_answers
 
 if TYPE_CHECKING:
@@ -34,8 +33,6 @@ if TYPE_CHECKING:
     #: What the ``new_page`` fixture returns: call it (with a locale) for a fresh page.
     PageFactory = Callable[..., Page]
 
-ROOT = Path(__file__).resolve().parents[2]
-DEMO = ROOT / "example_project" / "demo.py"
 SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR", ROOT / "build" / "screenshots"))
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -149,32 +146,10 @@ def running_demo(workdir: Path, **environ: str) -> Iterator[Demo]:
     # Free ports unless given (DEMO_PORT=8000 SANDBOX_PORT=8765 for the README's screenshots).
     site_port = int(os.environ.get("DEMO_PORT") or free_port())
     sandbox_port = int(os.environ.get("SANDBOX_PORT") or free_port())
-    env = {key: value for key, value in os.environ.items() if not key.startswith("COOLSMS_")}
-    env.update(
-        DEMO_PORT=str(site_port),
-        SANDBOX_PORT=str(sandbox_port),
-        DEMO_DB_PATH=str(workdir / "db.sqlite3"),
-        PYTHONUNBUFFERED="1",
-        **environ,
-    )
-    env.pop("DJANGO_SETTINGS_MODULE", None)
     log_path = workdir / "demo.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, str(DEMO)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    process = start_demo(demo_env(workdir, site_port, sandbox_port, **environ), log_path)
     try:
-        deadline = time.monotonic() + 60
-        while "Press Ctrl-C to stop.\n=" not in log_path.read_text(errors="replace"):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("the demo did not start:\n" + log_path.read_text(errors="replace"))
-            time.sleep(0.2)
-        banner = log_path.read_text()
+        banner = wait_for_banner(process, log_path, timeout=60)
         site_url = f"http://127.0.0.1:{site_port}/"
         assert site_url in banner and "demo / demo-password-1234" in banner
         assert f"http://127.0.0.1:{sandbox_port}/" in banner and SANDBOX_USER[0] in banner
