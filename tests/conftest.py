@@ -11,7 +11,6 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.test import Client, override_settings
 
-from coolsms_oauth_django import clock, get_coolsms_session, http, signals
+from coolsms_oauth_django import get_coolsms_session, http, signals
 from coolsms_oauth_django.models import CoolSMSAccount
 from coolsms_oauth_django.report_endpoint import report_path
 from coolsms_oauth_django.sandbox import Sandbox
@@ -156,31 +155,25 @@ def session() -> Iterator[CoolSMSSession]:
 @pytest.fixture
 def profiled_account(user: AbstractBaseUser) -> CoolSMSAccount:
     """A connection of ``user`` with its member's id and email, and tokens that look real."""
-    now = clock.now()
-    return CoolSMSAccount.objects.create(
-        user=user,
+    return make_account(
+        user,
+        access=ACCESS_TOKEN,
+        refresh=REFRESH_TOKEN,
+        scopes="users:read cash:read",
         member_id="MEM0000000000001",
         email="gildong@example.com",
-        access_token=ACCESS_TOKEN,
-        refresh_token=REFRESH_TOKEN,
-        scopes="users:read cash:read",
-        expires_at=now + timedelta(hours=1),
-        connected_at=now,
     )
 
 
 @pytest.fixture
 def good_account(user: AbstractBaseUser) -> CoolSMSAccount:
     """A connection of ``user`` holding ``GOOD_ACCESS`` and ``GOOD_REFRESH``."""
-    now = clock.now()
-    return CoolSMSAccount.objects.create(
-        user=user,
-        member_id=PROFILE["memberId"],
-        access_token=GOOD_ACCESS,
-        refresh_token=GOOD_REFRESH,
+    return make_account(
+        user,
+        access=GOOD_ACCESS,
+        refresh=GOOD_REFRESH,
         scopes="users:read",
-        expires_at=now + timedelta(hours=1),
-        connected_at=now,
+        member_id=PROFILE["memberId"],
     )
 
 

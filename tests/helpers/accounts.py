@@ -76,12 +76,18 @@ def make_account(
     expires_in: int = 3600,
     status: str = CoolSMSAccount.ACTIVE,
     scopes: str = "users:read cash:read message:write",
+    member_id: str | None = None,
+    email: str = "",
 ) -> CoolSMSAccount:
-    """Create a connection with the given (fake) tokens, for ``responses`` tests."""
+    """Create a connection with the given (fake) tokens, for ``responses`` tests.
+
+    Its member is ``member_id``, or ``M-<the user's pk>`` when none is given.
+    """
     now = clock.now()
     return CoolSMSAccount.objects.create(
         user=user,
-        member_id=f"M-{user.pk}",
+        member_id=member_id or f"M-{user.pk}",
+        email=email,
         access_token=access,
         refresh_token=refresh,
         scopes=scopes,
