@@ -367,10 +367,7 @@ def report_settings() -> Iterator[None]:
 @pytest.fixture
 def report_account(user: AbstractBaseUser) -> CoolSMSAccount:
     """A connection of ``user`` (fake tokens) to the CoolSMS account ``ACCOUNT_ID``."""
-    account = make_account(user)
-    CoolSMSAccount.objects.filter(pk=account.pk).update(account_id=ACCOUNT_ID)
-    account.account_id = ACCOUNT_ID
-    return account
+    return make_account(user, account_id=ACCOUNT_ID)
 
 
 @pytest.fixture

@@ -76,18 +76,17 @@ def make_account(
     expires_in: int = 3600,
     status: str = CoolSMSAccount.ACTIVE,
     scopes: str = "users:read cash:read message:write",
-    member_id: str | None = None,
-    email: str = "",
+    **fields: Any,
 ) -> CoolSMSAccount:
     """Create a connection with the given (fake) tokens, for ``responses`` tests.
 
-    Its member is ``member_id``, or ``M-<the user's pk>`` when none is given.
+    ``fields`` sets more of the row (``member_id`` is ``M-<the user's pk>`` unless given).
     """
     now = clock.now()
+    fields.setdefault("member_id", f"M-{user.pk}")
     return CoolSMSAccount.objects.create(
         user=user,
-        member_id=member_id or f"M-{user.pk}",
-        email=email,
+        **fields,
         access_token=access,
         refresh_token=refresh,
         scopes=scopes,
